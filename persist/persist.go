@@ -1,0 +1,61 @@
+// Package persist defines the storage seams every host and view uses: a read-only View of
+// records (get and ordered prefix scan with a cursor), Writes grouped into one durable commit,
+// and the content-addressed BlockStore. Implementations: boltdb (production), memstore
+// (simulations, with fault injection), blockstore (block files). No actor touches bbolt directly.
+package persist
+
+import "errors"
+
+// Bucket names one domain's records (one bbolt bucket each). Buckets are created by the
+// store's migrations; writing to an unknown bucket fails the commit.
+type Bucket string
+
+// The buckets of the runtime spine. Later domains add theirs with a migration.
+const (
+	// Meta holds node-wide singletons: schema version, log_seq, identity, node info, key check.
+	Meta Bucket = "meta"
+	// Events is the node's bounded event log, keyed by big-endian log_seq.
+	Events Bucket = "events"
+	// Seqs holds each entity's last event seq, keyed by entity name.
+	Seqs Bucket = "seqs"
+)
+
+// Write is one record change; Delete removes Key.
+type Write struct {
+	Bucket Bucket
+	Key    string
+	Value  []byte
+	Delete bool
+}
+
+// View is a consistent, read-only snapshot of records. Values passed to Scan's fn are valid
+// only during the call; Get returns a copy.
+type View interface {
+	// Get returns the value at key, and whether it exists.
+	Get(b Bucket, key string) ([]byte, bool)
+	// Scan visits the keys that start with prefix and sort after the cursor `after` (all of
+	// them when after is ""), in byte order, until fn returns false.
+	Scan(b Bucket, prefix, after string, fn func(key string, val []byte) bool)
+}
+
+// Snapshot is a View held open until Release; hold it briefly (one actor turn).
+type Snapshot interface {
+	View
+	Release()
+}
+
+// Committer makes a group of writes durable atomically: all of them or none.
+type Committer interface {
+	Commit(writes []Write) error
+}
+
+// Store is the node's record store.
+type Store interface {
+	Committer
+	// Snapshot opens a consistent read view.
+	Snapshot() (Snapshot, error)
+	Close() error
+}
+
+// ErrUnknownBucket fails a commit that writes to a bucket no migration created.
+var ErrUnknownBucket = errors.New("persist: unknown bucket")
