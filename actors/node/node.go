@@ -1,0 +1,136 @@
+// Package node is one daemon's actor runtime: the actor system, the committer, a manager per
+// actor kind, and the supervision policy (supervision.go) they all share.
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/bus"
+	"github.com/meshhold/meshhold/persist"
+)
+
+// Deps are the node's ports.
+type Deps struct {
+	Store  persist.Store
+	Blocks persist.BlockStore // optional
+	Bus    bus.Bus            // optional
+	NodeID string
+	Clock  host.Clock
+	Logger *slog.Logger
+	// EventLogMax bounds the event log (0: host.DefaultEventLogMax).
+	EventLogMax uint64
+	// Lane returns extra props options for the actor named name (its entity string); the
+	// simulator gives every actor its own seeded dispatcher lane here.
+	Lane func(name string) []actor.PropsOption
+	// Stats is told about every group commit.
+	Stats func(host.CommitStats)
+}
+
+// Node runs the actors of one daemon.
+type Node struct {
+	System    *actor.ActorSystem
+	Root      *actor.RootContext
+	Committer *actor.PID
+	deps      Deps
+	host      host.Deps
+	mu        sync.Mutex
+	managers  map[string]*actor.PID
+}
+
+// Start spawns the actor system and the committer.
+func Start(d Deps) (*Node, error) {
+	if d.Clock == nil {
+		d.Clock = host.SystemClock{}
+	}
+	if d.Lane == nil {
+		d.Lane = func(string) []actor.PropsOption { return nil }
+	}
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(warnAndAbove{d.Logger.Handler()}).With("subsystem", "actors")
+	}))
+	n := &Node{System: sys, Root: sys.Root, deps: d, managers: map[string]*actor.PID{}}
+	cdeps := host.CommitterDeps{Store: d.Store, Blocks: d.Blocks, Bus: d.Bus, NodeID: d.NodeID, EventLogMax: d.EventLogMax, Logger: d.Logger, Stats: d.Stats}
+	pid, err := sys.Root.SpawnNamed(host.CommitterProps(cdeps, d.Lane("committer")...), "committer")
+	if err != nil {
+		return nil, fmt.Errorf("start committer: %w", err)
+	}
+	n.Committer = pid
+	n.host = host.Deps{Clock: d.Clock, Store: d.Store, Committer: pid, Logger: d.Logger}
+	return n, nil
+}
+
+// Register spawns the manager of kind, whose children host cores built by load; the children
+// are supervised one-for-one with backoff.
+func (n *Node) Register(kind string, load host.Load) (*actor.PID, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, dup := n.managers[kind]; dup {
+		return nil, fmt.Errorf("node: kind %q registered twice", kind)
+	}
+	child := func(entity string) *actor.Props {
+		return host.Props(entity, load, n.host, n.deps.Lane(entity)...)
+	}
+	opts := append(n.deps.Lane(kind), actor.WithSupervisor(DefaultBackoff(n.deps.Logger)))
+	pid, err := n.Root.SpawnNamed(host.ManagerProps(kind, child, opts...), kind)
+	if err != nil {
+		return nil, fmt.Errorf("node: start %s manager: %w", kind, err)
+	}
+	n.managers[kind] = pid
+	return pid, nil
+}
+
+// Manager returns the manager of kind, or nil.
+func (n *Node) Manager(kind string) *actor.PID {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.managers[kind]
+}
+
+// Flush waits until everything handed to the committer so far is durable.
+func (n *Node) Flush(ctx context.Context) error {
+	_, err := host.Ask[host.Flushed](ctx, n.Root, n.Committer, host.Flush{}, maxWait(ctx))
+	return err
+}
+
+// Stop stops every manager and its children, then flushes the committer and stops it. Call it
+// after the HTTP server has drained, so no acknowledged request is still in flight.
+func (n *Node) Stop(ctx context.Context) error {
+	n.mu.Lock()
+	kinds := make([]string, 0, len(n.managers))
+	for k := range n.managers {
+		kinds = append(kinds, k)
+	}
+	n.mu.Unlock()
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		if err := n.Root.PoisonFuture(n.Manager(k)).Wait(); err != nil {
+			n.deps.Logger.Warn("stop manager", "kind", k, "err", err)
+		}
+	}
+	err := n.Flush(ctx)
+	_ = n.Root.PoisonFuture(n.Committer).Wait()
+	n.System.Shutdown()
+	return err
+}
+
+// warnAndAbove keeps the actor system's own INFO chatter out of the daemon's log.
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndAbove) WithAttrs(as []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(as)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
+}
