@@ -27,10 +27,10 @@ func EntitySubject(entity string) string {
 func TypeSubject(typ string) string { return EventsPrefix + Token(typ) + ".>" }
 
 // Token escapes s into one NATS subject token: '.', '*', '>', '%', whitespace and control
-// characters become %XX; an empty s becomes "_".
+// characters become %XX; an empty s becomes a lone "%", which no escaped string can be.
 func Token(s string) string {
 	if s == "" {
-		return "_"
+		return "%"
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

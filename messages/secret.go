@@ -27,6 +27,15 @@ func (s Secret) String() string {
 	return Redacted
 }
 
+// Format keeps the value out of every fmt verb (%d, %x, %q … would otherwise print it).
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, s.GoString())
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
 // GoString keeps the value out of %#v.
 func (s Secret) GoString() string { return fmt.Sprintf("messages.Secret(%q)", s.String()) }
 

@@ -18,7 +18,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	var logged bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("x", "key", s, "h", holder{s})
 	js, _ := json.Marshal(holder{s})
-	outs := []string{fmt.Sprint(s), fmt.Sprintf("%v %s %+v %#v", s, s, holder{s}, holder{s}), string(js), logged.String()}
+	outs := []string{fmt.Sprint(s), fmt.Sprintf("%v %s %+v %#v %d %x %q %X", s, s, holder{s}, holder{s}, s, s, s, holder{s}), string(js), logged.String()}
 	for _, out := range outs {
 		if strings.Contains(out, value) {
 			t.Errorf("secret leaked: %s", out)

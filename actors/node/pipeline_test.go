@@ -43,7 +43,7 @@ func (f *flaky) Commit(ws []persist.Write) error {
 // rig is a node over bbolt in a temp folder with the counter kind registered and a subscriber
 // recording every published event.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	path    string
 	max     uint64
 	bolt    *boltdb.Store
@@ -55,7 +55,7 @@ type rig struct {
 	commits []host.CommitStats
 }
 
-func newRig(t *testing.T, eventLogMax uint64) *rig {
+func newRig(t testing.TB, eventLogMax uint64) *rig {
 	r := &rig{t: t, path: filepath.Join(t.TempDir(), boltdb.FileName), max: eventLogMax}
 	r.start()
 	t.Cleanup(func() {

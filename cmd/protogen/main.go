@@ -118,4 +118,3 @@ func generate(root string, protos []string) ([]*pluginpb.CodeGeneratorResponse_F
 	}
 	return resp.File, nil
 }
-

@@ -147,7 +147,12 @@ type KeyCheck struct {
 	// sealed is a known plaintext sealed with the master key.
 	Sealed []byte `protobuf:"bytes,2,opt,name=sealed,proto3" json:"sealed,omitempty"`
 	// salt is the argon2id salt when the provider is a passphrase.
-	Salt          []byte `protobuf:"bytes,3,opt,name=salt,proto3" json:"salt,omitempty"`
+	Salt []byte `protobuf:"bytes,3,opt,name=salt,proto3" json:"salt,omitempty"`
+	// kdf_* are the argon2id costs the passphrase key was derived with, so raising the defaults
+	// later never locks out an existing store.
+	KdfTime       uint32 `protobuf:"varint,4,opt,name=kdf_time,json=kdfTime,proto3" json:"kdf_time,omitempty"`
+	KdfMemoryKib  uint32 `protobuf:"varint,5,opt,name=kdf_memory_kib,json=kdfMemoryKib,proto3" json:"kdf_memory_kib,omitempty"`
+	KdfThreads    uint32 `protobuf:"varint,6,opt,name=kdf_threads,json=kdfThreads,proto3" json:"kdf_threads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -203,6 +208,27 @@ func (x *KeyCheck) GetSalt() []byte {
 	return nil
 }
 
+func (x *KeyCheck) GetKdfTime() uint32 {
+	if x != nil {
+		return x.KdfTime
+	}
+	return 0
+}
+
+func (x *KeyCheck) GetKdfMemoryKib() uint32 {
+	if x != nil {
+		return x.KdfMemoryKib
+	}
+	return 0
+}
+
+func (x *KeyCheck) GetKdfThreads() uint32 {
+	if x != nil {
+		return x.KdfThreads
+	}
+	return 0
+}
+
 var File_storev1_node_proto protoreflect.FileDescriptor
 
 const file_storev1_node_proto_rawDesc = "" +
@@ -215,11 +241,15 @@ const file_storev1_node_proto_rawDesc = "" +
 	"created_ms\x18\x03 \x01(\x03R\tcreatedMs\":\n" +
 	"\bNodeInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\breliable\x18\x02 \x01(\bR\breliable\"R\n" +
+	"\breliable\x18\x02 \x01(\bR\breliable\"\xb4\x01\n" +
 	"\bKeyCheck\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x16\n" +
 	"\x06sealed\x18\x02 \x01(\fR\x06sealed\x12\x12\n" +
-	"\x04salt\x18\x03 \x01(\fR\x04saltB/Z-github.com/meshhold/meshhold/messages/storev1b\x06proto3"
+	"\x04salt\x18\x03 \x01(\fR\x04salt\x12\x19\n" +
+	"\bkdf_time\x18\x04 \x01(\rR\akdfTime\x12$\n" +
+	"\x0ekdf_memory_kib\x18\x05 \x01(\rR\fkdfMemoryKib\x12\x1f\n" +
+	"\vkdf_threads\x18\x06 \x01(\rR\n" +
+	"kdfThreadsB/Z-github.com/meshhold/meshhold/messages/storev1b\x06proto3"
 
 var (
 	file_storev1_node_proto_rawDescOnce sync.Once

@@ -1,0 +1,38 @@
+# MeshHold — `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/meshhold
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+TEST_FLAGS ?= -count=1 -timeout 15m
+
+.PHONY: help build run test verify proto bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/meshhold
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/meshhold
+
+run: build ## start a daemon on the defaults (~/.meshhold/config.yaml, created on first start)
+	./$(BIN) daemon $(ARGS)
+
+verify: ## gofmt, go vet, go.mod tidy, generated code fresh
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run ./cmd/protogen -check
+
+test: verify ## verify, then every test (unit, end-to-end with the real binary)
+	$(GO) test $(TEST_FLAGS) ./...
+
+proto: ## regenerate messages/*/*.pb.go from the .proto files (no system protoc needed)
+	$(GO) run ./cmd/protogen
+
+bench: ## benchmarks with their anchors, side by side (see docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./actors/... ./bus/... ./persist/...
+	$(GO) test -run '^TestBenchDaemon' -count=1 -v ./cmd/meshhold -bench-daemon
+
+clean: ## remove build output
+	rm -rf bin

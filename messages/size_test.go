@@ -1,0 +1,18 @@
+package messages
+
+import "testing"
+
+func TestSizeParses(t *testing.T) {
+	for in, want := range map[string]Size{"0": 0, "1024": 1024, "1KiB": 1024, "1.5 GB": 1_500_000_000, "100GiB": 100 << 30, "7B": 7} {
+		var s Size
+		if err := s.UnmarshalText([]byte(in)); err != nil || s != want {
+			t.Errorf("%q = %d, %v; want %d", in, s, err, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "-1", "5XB", "1e30"} {
+		var s Size
+		if err := s.UnmarshalText([]byte(in)); err == nil {
+			t.Errorf("%q accepted as %d", in, s)
+		}
+	}
+}
