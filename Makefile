@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/meshhold
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
-TEST_FLAGS ?= -count=1 -timeout 15m
+TEST_FLAGS ?= -race -count=1 -timeout 15m
 
 .PHONY: help build run test verify proto bench clean
 
@@ -30,9 +30,11 @@ test: verify ## verify, then every test (unit, end-to-end with the real binary)
 proto: ## regenerate messages/*/*.pb.go from the .proto files (no system protoc needed)
 	$(GO) run ./cmd/protogen
 
-bench: ## benchmarks with their anchors, side by side (see docs/benchmarks.md)
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./actors/... ./bus/... ./persist/...
-	$(GO) test -run '^TestBenchDaemon' -count=1 -v ./cmd/meshhold -bench-daemon
+bench: ## benchmarks with their anchors, side by side, ratios reported (docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench GroupCommit -benchtime 5000x ./actors/node
+	$(GO) test -run '^$$' -bench PublishDeliver -benchtime 500000x ./bus/natsbus
+	$(GO) test -run '^$$' -bench DaemonStart -benchtime 5x ./cmd/meshhold
+	$(GO) test -run '^$$' -bench . ./persist/...
 
 clean: ## remove build output
 	rm -rf bin
