@@ -3,6 +3,7 @@ package messages
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors travel as reply values from actors to http, where http/api/errors.go alone
@@ -28,7 +29,20 @@ var (
 	ErrPreconditionFailed = errors.New("precondition failed")
 	// ErrNotImplemented: not available on this platform (501).
 	ErrNotImplemented = errors.New("not implemented on this platform")
+	// ErrTooManyRequests: the caller must wait before trying again (429, with Retry-After).
+	ErrTooManyRequests = errors.New("too many requests")
+	// ErrSetupRequired: the daemon is not set up for this yet, e.g. no password (503).
+	ErrSetupRequired = errors.New("setup required")
 )
+
+// RetryAfterError asks the caller to wait After before trying again; http sets Retry-After.
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // InvalidError reports bad input, naming the field at fault (400).
 type InvalidError struct {

@@ -18,6 +18,8 @@ const (
 	Events Bucket = "events"
 	// Seqs holds each entity's last event seq, keyed by entity name.
 	Seqs Bucket = "seqs"
+	// Auth holds the password, sessions, API tokens and bootstrap tickets (actors/auth).
+	Auth Bucket = "auth"
 )
 
 // Write is one record change; Delete removes Key.

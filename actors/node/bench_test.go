@@ -46,7 +46,7 @@ func BenchmarkGroupCommit(b *testing.B) {
 			b.StopTimer()
 			rate := float64(b.N) / took.Seconds()
 			b.ReportMetric(rate, "writes/s")
-			b.ReportMetric(float64(b.N)/float64(max(len(r.commits), 1)), "writes/commit")
+			b.ReportMetric(float64(b.N)/float64(max(len(r.commitStats()), 1)), "writes/commit")
 			b.ReportMetric(fsyncs, "fsync-loop/s")
 			b.ReportMetric(boltTx, "bbolt-1-per-tx/s")
 			b.ReportMetric(rate/fsyncs, "x-fsync-loop")

@@ -21,6 +21,7 @@ import (
 	"github.com/meshhold/meshhold/bus"
 	"github.com/meshhold/meshhold/bus/membus"
 	"github.com/meshhold/meshhold/messages"
+	"github.com/meshhold/meshhold/messages/eventv1"
 	"github.com/meshhold/meshhold/persist"
 	"github.com/meshhold/meshhold/persist/boltdb"
 )
@@ -120,6 +121,13 @@ func (r *rig) logSeqs() []uint64 {
 	return out
 }
 
+// commitStats copies what the committer reported so far.
+func (r *rig) commitStats() []host.CommitStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]host.CommitStats(nil), r.commits...)
+}
+
 // hammer runs clients concurrent clients, each adding 1 each times to entity c%entities.
 func (r *rig) hammer(clients, each, entities int) {
 	var wg sync.WaitGroup
@@ -161,19 +169,20 @@ func TestGroupCommitAcrossEntities(t *testing.T) {
 					t.Fatalf("event %d published with log_seq %d: out of order or not dense", i, s)
 				}
 			}
+			commits := r.commitStats()
 			multi := 0
-			for _, c := range r.commits {
+			for _, c := range commits {
 				if c.Batches > 1 {
 					multi++
 				}
 			}
-			if len(r.commits)*4 > clients*each {
-				t.Fatalf("%d commits for %d writes: not grouping", len(r.commits), clients*each)
+			if len(commits)*4 > clients*each {
+				t.Fatalf("%d commits for %d writes: not grouping", len(commits), clients*each)
 			}
 			if entities > 1 && multi == 0 {
 				t.Fatal("no commit carried batches of two entities")
 			}
-			t.Logf("%d writes in %d commits (%d with several entities)", clients*each, len(r.commits), multi)
+			t.Logf("%d writes in %d commits (%d with several entities)", clients*each, len(commits), multi)
 		})
 	}
 }
@@ -334,5 +343,26 @@ func TestDomainErrorIsAReply(t *testing.T) {
 	r := newRig(t, 0)
 	if _, err := r.ask("d", incr{By: 0}); !errors.Is(err, errNotPositive) {
 		t.Fatalf("err = %v, want errNotPositive", err)
+	}
+}
+
+// The event log read model replays what was committed after a cursor and reports the oldest
+// event still retained.
+func TestEventLogReadsAfterCursor(t *testing.T) {
+	r := newRig(t, 4)
+	for i := 0; i < 6; i++ {
+		if _, err := r.ask("e", incr{By: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := host.EventLog{Store: r.bolt}
+	var got []uint64
+	oldest, newest, err := log.Read(4, 0, func(ev *eventv1.Event) bool { got = append(got, ev.GetLogSeq()); return true })
+	if err != nil || oldest != 3 || newest != 6 || fmt.Sprint(got) != "[5 6]" {
+		t.Fatalf("read after 4: %v oldest %d newest %d err %v; want [5 6] oldest 3 newest 6", got, oldest, newest, err)
+	}
+	got = nil
+	if _, _, err := log.Read(0, 2, func(ev *eventv1.Event) bool { got = append(got, ev.GetLogSeq()); return true }); err != nil || fmt.Sprint(got) != "[3 4]" {
+		t.Fatalf("read 2 from the start: %v %v", got, err)
 	}
 }

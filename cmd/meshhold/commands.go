@@ -17,6 +17,7 @@ func rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(daemonCommand(), keygenCommand(), versionCommand())
+	root.AddCommand(clientCommands()...)
 	return root
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
@@ -47,9 +48,10 @@ type NodeConfig struct {
 	Reliable    bool     `yaml:"reliable"`
 }
 
-// EventsConfig is the `events:` section: the node's event log.
+// EventsConfig is the `events:` section: the node's event log and event streams.
 type EventsConfig struct {
-	LogMax uint64 `yaml:"log_max"`
+	LogMax    uint64            `yaml:"log_max"`
+	Keepalive messages.Duration `yaml:"keepalive"`
 }
 
 // LogConfig is the `log:` section; the --log-level and --log-format flags override it.
@@ -71,7 +73,7 @@ func defaultConfig(path string) Config {
 			Reliable:    true,
 		},
 		API:    api.Defaults(),
-		Events: EventsConfig{LogMax: 100_000},
+		Events: EventsConfig{LogMax: 100_000, Keepalive: messages.Duration(20 * time.Second)},
 		Log:    LogConfig{Level: "info", Format: "console"},
 		path:   path,
 	}
@@ -125,7 +127,7 @@ func (c *Config) finish() error {
 	c.AtRest.Defaults(c.Node.MetadataDir)
 	c.AtRest.KeyFile = resolvePath(dir, c.AtRest.KeyFile)
 	checks := []func() error{c.validateMesh, c.validateNode, c.API.Validate, c.Bus.Validate, c.AtRest.Validate,
-		c.Log.validate, c.validateDecls}
+		c.Events.validate, c.Log.validate, c.validateDecls}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -180,6 +182,16 @@ func (c *Config) validateNode() error {
 		if _, err := multiaddr.NewMultiaddr(a); err != nil {
 			return fmt.Errorf("node.listen_addrs[%d]: %q is not a multiaddr (e.g. /ip4/0.0.0.0/tcp/7777): %v", i, a, err)
 		}
+	}
+	return nil
+}
+
+func (e EventsConfig) validate() error {
+	switch {
+	case e.LogMax < 100:
+		return errors.New("events.log_max: at least 100")
+	case e.Keepalive < messages.Duration(time.Second) || e.Keepalive > messages.Duration(10*time.Minute):
+		return errors.New("events.keepalive: between 1s and 10m")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -11,14 +12,21 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/meshhold/meshhold/actors/auth"
+	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/actors/node"
+	"github.com/meshhold/meshhold/actors/profile"
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/stream"
+	"github.com/meshhold/meshhold/http/tlsconf"
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p/identity"
 	"github.com/meshhold/meshhold/persist/blockstore"
 	"github.com/meshhold/meshhold/persist/boltdb"
@@ -39,8 +47,12 @@ type daemon struct {
 	bus     *natsbus.Bus
 	node    *node.Node
 	peerID  peer.ID
+	tls     *tlsconf.Material
+	events  *stream.Broadcaster
+	system  *api.System
 	ln      net.Listener
 	srv     *http.Server
+	boot    *http.Server // the bootstrap socket
 	started time.Time
 }
 
@@ -106,22 +118,90 @@ func (d *daemon) start() error {
 	if err != nil {
 		return err
 	}
-	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
-		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
+	if err := d.startAPI(); err != nil {
+		return err
 	}
-	router := api.NewRouter(d.routes(), api.RouterDeps{Logger: d.log.With("subsystem", "api")})
-	d.srv = api.NewServer(router, d.log.With("subsystem", "api"))
+	if err := writeRunInfo(c.Node.MetadataDir, d.apiURL(), d.started); err != nil {
+		return fmt.Errorf("write %s: %w", runFile, err)
+	}
 	return nil
 }
 
+// startAPI registers the actor kinds the API needs and opens its listeners: the REST API and
+// the bootstrap socket.
+func (d *daemon) startAPI() error {
+	c := d.cfg
+	authMgr, err := d.node.Register(messages.AuthKind, auth.Load(auth.Config{
+		MaxAttempts: c.API.Auth.LoginMaxAttempts, Window: c.API.Auth.LoginWindow.Std(), Lockout: c.API.Auth.LoginLockout.Std()}))
+	if err != nil {
+		return err
+	}
+	profileMgr, err := d.node.Register(messages.ProfileKind, profile.Load(d.peerID.String()))
+	if err != nil {
+		return err
+	}
+	verifier := auth.NewVerifier(d.store, host.SystemClock{}, d.node.Root, authMgr)
+	adminOK, err := writeAdminToken(c.Node.MetadataDir)
+	if err != nil {
+		return err
+	}
+	if d.events, err = stream.NewBroadcaster(d.bus, d.log.With("subsystem", "events")); err != nil {
+		return fmt.Errorf("event stream: %w", err)
+	}
+	if d.tls, err = tlsconf.Load(c.API, c.Node.MetadataDir, d.log.With("subsystem", "tls")); err != nil {
+		return err
+	}
+	d.system = &api.System{
+		Version:    version,
+		Actors:     api.Actors{Root: d.node.Root, Limit: askLimit},
+		Auth:       authMgr,
+		Profile:    profileMgr,
+		LoginDelay: loginDelay,
+		Node:       &nodeInfo{d: d, verifier: verifier},
+		Events:     stream.Handler(stream.Config{Keepalive: c.Events.Keepalive.Std()}, d.events, host.EventLog{Store: d.store}),
+	}
+	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
+		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
+	}
+	if d.tls != nil {
+		d.ln = tls.NewListener(d.ln, d.tls.Config())
+	}
+	router := api.NewRouter(d.routes(), api.RouterDeps{Logger: d.log.With("subsystem", "api"), Auth: verifier, AdminToken: adminOK})
+	d.srv = api.NewServer(router, d.log.With("subsystem", "api"))
+	if d.boot, _, err = listenBootstrap(c.Node.MetadataDir, d.system.TicketHandler()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// askLimit caps how long a request waits for an actor; loginDelay is the least time a failed
+// login takes to answer.
+const (
+	askLimit   = 30 * time.Second
+	loginDelay = 100 * time.Millisecond
+)
+
 // routes is every route the daemon serves.
 func (d *daemon) routes() []api.Route {
-	return api.SystemRoutes(version)
+	sys := d.system
+	if sys == nil {
+		sys = &api.System{Version: version}
+	}
+	return sys.Routes()
 }
 
 // apiURL is the base URL clients use.
 func (d *daemon) apiURL() string {
-	return "http://" + d.ln.Addr().String() + api.Prefix
+	scheme := "http://"
+	if d.tls != nil {
+		scheme = "https://"
+	}
+	addr := d.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1" // listening on every address: this one works from this machine
+	}
+	return scheme + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + api.Prefix
 }
 
 // banner tells the user where the daemon is and what to do next.
@@ -136,7 +216,14 @@ func (d *daemon) banner() {
 	fmt.Fprintf(d.out, "  API:    %s\n", d.apiURL())
 	fmt.Fprintf(d.out, "  Node:   %s (%s)\n", d.cfg.Node.Name, d.peerID)
 	fmt.Fprintf(d.out, "  Config: %s (%s)\n", d.cfg.path, mode)
-	fmt.Fprintf(d.out, "Next: curl %s/version\n", d.apiURL())
+	if d.tls != nil {
+		fmt.Fprintf(d.out, "  TLS:    %s certificate, SHA-256 %s\n", map[bool]string{true: "self-signed", false: "configured"}[d.tls.SelfSigned()], d.tls.Fingerprint())
+	}
+	if !d.system.Node.Status(context.Background()).PasswordSet {
+		fmt.Fprintf(d.out, "Next: set a password: meshhold set-password -c %s\n", d.cfg.path)
+	} else {
+		fmt.Fprintf(d.out, "Next: log in: curl -s %s/auth/login -H 'content-type: application/json' -d '{\"password\":\"…\"}'\n", d.apiURL())
+	}
 }
 
 // shutdown drains requests, stops the actors (flushing the committer), then closes the bus and
@@ -145,9 +232,11 @@ func (d *daemon) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget-2*time.Second)
 	defer cancel()
 	var errs []error
+	d.events.Close() // event streams end, so the API can drain
 	if err := d.srv.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain API: %w", err))
 	}
+	_ = d.boot.Shutdown(ctx)
 	if err := d.node.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop actors: %w", err))
 	}
@@ -162,8 +251,15 @@ func (d *daemon) shutdown() error {
 
 // close releases what start opened, in reverse order.
 func (d *daemon) close() {
+	removeRunFiles(d.cfg.Node.MetadataDir)
+	if d.boot != nil {
+		_ = d.boot.Close()
+	}
 	if d.ln != nil {
 		_ = d.ln.Close()
+	}
+	if d.events != nil {
+		d.events.Close()
 	}
 	if d.node != nil {
 		_ = d.node.Stop(context.Background())

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/meshhold/meshhold/actors/profile"
 	"github.com/meshhold/meshhold/messages/storev1"
 	"github.com/meshhold/meshhold/persist"
 	"github.com/meshhold/meshhold/persist/boltdb"
@@ -84,7 +85,7 @@ func TestHandEditWinsAtNextStart(t *testing.T) {
 	defer store.Close()
 	var info storev1.NodeInfo
 	_ = persist.ReadWith(store, func(v persist.View) error {
-		b, _ := v.Get(persist.Meta, nodeInfoKey)
+		b, _ := v.Get(persist.Meta, profile.InfoKey)
 		return proto.Unmarshal(b, &info)
 	})
 	if info.GetName() != "beta" {

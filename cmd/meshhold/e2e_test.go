@@ -46,6 +46,8 @@ type proc struct {
 	stderr bytes.Buffer
 	done   chan struct{}
 	err    error
+	client *http.Client // nil: http.DefaultClient
+	dir    string       // the metadata folder (the config's folder in tests)
 }
 
 // testConfig writes a config for dir with an OS-chosen API port and no mesh listener.
@@ -62,7 +64,7 @@ func testConfig(t *testing.T, dir, extra string) string {
 // launch starts the daemon on config and returns without waiting for it to be ready.
 func launch(t testing.TB, config string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, done: make(chan struct{})}
+	p := &proc{t: t, done: make(chan struct{}), dir: filepath.Dir(config)}
 	p.cmd = exec.Command(binary, append([]string{"daemon", "-c", config, "--log-format", "json"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	outPipe, _ := p.cmd.StdoutPipe()
@@ -158,7 +160,11 @@ func (p *proc) call(method, path string, body io.Reader, header ...string) (*htt
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := p.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -181,3 +187,44 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// send sends v as a JSON body.
+func (p *proc) send(method, path string, v any, header ...string) (*http.Response, map[string]any) {
+	p.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return p.call(method, path, bytes.NewReader(b), append([]string{"Content-Type", "application/json"}, header...)...)
+}
+
+// adminToken reads the running daemon's admin token from its metadata folder.
+func (p *proc) adminToken() string {
+	p.t.Helper()
+	tok, err := readAdminToken(p.dir)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return tok
+}
+
+// setPassword sets the password through the admin-token route.
+func (p *proc) setPassword(pw string) {
+	p.t.Helper()
+	if resp, body := p.send("POST", "/auth/admin/set-password", map[string]string{"password": pw}, "X-MeshHold-Admin-Token", p.adminToken()); resp.StatusCode != 204 {
+		p.t.Fatalf("set password: %d %v", resp.StatusCode, body)
+	}
+}
+
+// login returns a session bearer for pw.
+func (p *proc) login(pw string) string {
+	p.t.Helper()
+	resp, body := p.send("POST", "/auth/login", map[string]string{"password": pw})
+	if resp.StatusCode != 200 {
+		p.t.Fatalf("login: %d %v", resp.StatusCode, body)
+	}
+	return body["token"].(string)
+}
+
+// bearer is the Authorization header pair for tok.
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }

@@ -5,12 +5,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/meshhold/meshhold/actors/profile"
 	"github.com/meshhold/meshhold/messages/storev1"
 	"github.com/meshhold/meshhold/persist"
 )
-
-// nodeInfoKey holds this node's storev1.NodeInfo in persist.Meta.
-const nodeInfoKey = "node_info"
 
 // importDeclarations writes what config.yaml declares into the store, where it wins over what
 // the daemon saved before: a hand edit takes effect at the next start. Later domains (vaults,
@@ -19,7 +17,7 @@ func importDeclarations(store persist.Store, c Config) error {
 	want := &storev1.NodeInfo{Name: c.Node.Name, Reliable: c.Node.Reliable}
 	var have storev1.NodeInfo
 	err := persist.ReadWith(store, func(v persist.View) error {
-		if b, ok := v.Get(persist.Meta, nodeInfoKey); ok {
+		if b, ok := v.Get(persist.Meta, profile.InfoKey); ok {
 			return proto.Unmarshal(b, &have)
 		}
 		return nil
@@ -34,5 +32,5 @@ func importDeclarations(store persist.Store, c Config) error {
 	if err != nil {
 		return err
 	}
-	return store.Commit([]persist.Write{{Bucket: persist.Meta, Key: nodeInfoKey, Value: rec}})
+	return store.Commit([]persist.Write{{Bucket: persist.Meta, Key: profile.InfoKey, Value: rec}})
 }

@@ -19,12 +19,8 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (Principal, error)
 }
 
-// Principal is who a request acts for.
-type Principal struct {
-	Kind string // what issued the credential, e.g. "session", "admin", "loopback"
-	ID   string
-	Name string
-}
+// Principal is who a request acts for (messages.Principal, so actors can name it too).
+type Principal = messages.Principal
 
 // principalKey keys the Principal in a request context.
 type principalKey struct{}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/meshhold/meshhold/messages"
 )
@@ -53,6 +55,8 @@ var statusOf = []struct {
 	{messages.ErrUnavailable, http.StatusServiceUnavailable, false},
 	{messages.ErrLimitedMode, http.StatusServiceUnavailable, true},
 	{messages.ErrNotImplemented, http.StatusNotImplemented, true},
+	{messages.ErrTooManyRequests, http.StatusTooManyRequests, false},
+	{messages.ErrSetupRequired, http.StatusServiceUnavailable, true},
 	{context.DeadlineExceeded, http.StatusGatewayTimeout, false},
 }
 
@@ -97,6 +101,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
+	var retry *messages.RetryAfterError
+	if errors.As(err, &retry) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.After.Seconds()))))
 	}
 	WriteJSON(w, status, map[string]string{"error": msg})
 }

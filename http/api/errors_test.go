@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/messages"
@@ -35,6 +36,8 @@ func TestErrorTable(t *testing.T) {
 		{messages.LimitedMode("no swarm key; run POST /system/setup"), 503, "limited mode: no swarm key; run POST /system/setup"},
 		{fmt.Errorf("POST /vpn on linux: %w", messages.ErrNotImplemented), 501, "POST /vpn on linux: not implemented on this platform"},
 		{fmt.Errorf("ask vault/v1: %w", context.DeadlineExceeded), 504, "did not answer in time"},
+		{&messages.RetryAfterError{Err: fmt.Errorf("login locked: %w", messages.ErrTooManyRequests), After: 1500 * time.Millisecond}, 429, "login locked"},
+		{fmt.Errorf("%w: no password is set yet", messages.ErrSetupRequired), 503, "setup required: no password is set yet"},
 		{errors.New(secret), 500, "internal error"},
 	} {
 		var logged bytes.Buffer
@@ -53,6 +56,9 @@ func TestErrorTable(t *testing.T) {
 		}
 		if tc.status >= 500 && tc.status != 501 && !strings.Contains(logged.String(), "input/output error") && strings.Contains(tc.err.Error(), "input/output") {
 			t.Errorf("%v: the real error was not logged: %s", tc.err, logged.String())
+		}
+		if (rec.Code == 429) != (rec.Header().Get("Retry-After") == "2") {
+			t.Errorf("%v: Retry-After %q with status %d, want 2 (seconds, rounded up) on 429 only", tc.err, rec.Header().Get("Retry-After"), rec.Code)
 		}
 		if (rec.Code == 401) != (rec.Header().Get("WWW-Authenticate") == "Bearer") {
 			t.Errorf("%v: WWW-Authenticate %q with status %d", tc.err, rec.Header().Get("WWW-Authenticate"), rec.Code)

@@ -100,7 +100,7 @@ func TestOptionsAndHead(t *testing.T) {
 	if rec := serve(t, nil, http.MethodOptions, "/api/v1/nope", "", nil); rec.Code != http.StatusNotFound {
 		t.Errorf("OPTIONS on no route: %d, want 404", rec.Code)
 	}
-	h := api.NewRouter(api.SystemRoutes("1.2.3"), api.RouterDeps{})
+	h := api.NewRouter((&api.System{Version: "1.2.3"}).Routes(), api.RouterDeps{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	res, err := http.Head(srv.URL + "/api/v1/version")

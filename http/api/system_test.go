@@ -13,7 +13,7 @@ import (
 )
 
 func TestVersion(t *testing.T) {
-	h := api.NewRouter(api.SystemRoutes("0.7.63"), api.RouterDeps{})
+	h := api.NewRouter((&api.System{Version: "0.7.63"}).Routes(), api.RouterDeps{})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/version", nil))
 	var body api.VersionReply

@@ -23,6 +23,7 @@ const schemaKey = "schema_version"
 // migrations is the store's history, oldest first; a new domain appends one.
 var migrations = []Migration{
 	{Version: 1, Name: "spine buckets: meta, events, seqs", Apply: createBuckets(persist.Meta, persist.Events, persist.Seqs)},
+	{Version: 2, Name: "auth bucket", Apply: createBuckets(persist.Auth)},
 }
 
 // SchemaVersion is the version this build writes.
