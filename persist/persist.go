@@ -59,5 +59,11 @@ type Store interface {
 	Close() error
 }
 
+// Versioned is a Store that counts its commits: a reader may cache what it read while the
+// version stays the same, and re-read once any commit has happened since.
+type Versioned interface {
+	Version() uint64
+}
+
 // ErrUnknownBucket fails a commit that writes to a bucket no migration created.
 var ErrUnknownBucket = errors.New("persist: unknown bucket")

@@ -21,15 +21,16 @@ type Verifier struct {
 	Store persist.Store
 	Clock host.Clock
 	// Used, when set, is told (fire and forget) that an API token authenticated a request.
-	Used func(messages.TokenUsed)
-	keys keys
+	Used  func(messages.TokenUsed)
+	keys  keys
+	cache verified
 }
 
 // NewVerifier reads the records of the node's auth entity from store.
-func NewVerifier(store persist.Store, clock host.Clock, root *actor.RootContext, manager *actor.PID) *Verifier {
+func NewVerifier(store persist.Store, clock host.Clock, root *actor.RootContext, manager *host.Manager) *Verifier {
 	v := &Verifier{Store: store, Clock: clock, keys: keys{messages.AuthKind + "/" + messages.AuthID + "/"}}
 	if root != nil && manager != nil {
-		v.Used = func(m messages.TokenUsed) { root.Send(manager, host.To{ID: messages.AuthID, Msg: m}) }
+		v.Used = func(m messages.TokenUsed) { root.Send(manager.PID, host.To{ID: messages.AuthID, Msg: m}) }
 	}
 	return v
 }
@@ -38,20 +39,35 @@ func NewVerifier(store persist.Store, clock host.Clock, root *actor.RootContext,
 func (v *Verifier) Authenticate(_ context.Context, token string) (messages.Principal, error) {
 	now := v.Clock.Now().UnixMilli()
 	h := Hash(token)
+	version, versioned := v.Store.(persist.Versioned)
+	var gen uint64
+	if versioned {
+		gen = version.Version()
+		if p, exp, ok := v.cache.get(h, gen); ok {
+			if exp > 0 && exp <= now {
+				return messages.Principal{}, messages.ErrUnauthorized
+			}
+			v.used(p, h, now)
+			return p, nil
+		}
+	}
 	var p messages.Principal
 	var found, expired bool
+	var expires int64
 	err := persist.ReadWith(v.Store, func(view persist.View) error {
 		if strings.HasPrefix(token, TokenPrefix) {
 			var t storev1.ApiToken
 			if found = get(view, v.keys.token(h), &t); found {
-				expired = t.GetExpiresMs() > 0 && t.GetExpiresMs() <= now
+				expires = t.GetExpiresMs()
+				expired = expires > 0 && expires <= now
 				p = messages.Principal{Kind: "token", ID: t.GetId(), Name: t.GetName()}
 			}
 			return nil
 		}
 		var s storev1.Session
 		if found = get(view, v.keys.session(h), &s); found {
-			expired = s.GetExpiresMs() <= now
+			expires = s.GetExpiresMs()
+			expired = expires <= now
 			p = messages.Principal{Kind: "session", ID: s.GetId(), Name: s.GetVia()}
 		}
 		return nil
@@ -62,10 +78,17 @@ func (v *Verifier) Authenticate(_ context.Context, token string) (messages.Princ
 	case !found, expired:
 		return messages.Principal{}, messages.ErrUnauthorized
 	}
-	if p.Kind == "token" && v.Used != nil {
-		v.Used(messages.TokenUsed{Hash: h, AtMs: now})
+	if versioned {
+		v.cache.put(h, p, expires, gen)
 	}
+	v.used(p, h, now)
 	return p, nil
+}
+
+func (v *Verifier) used(p messages.Principal, hash string, now int64) {
+	if p.Kind == "token" && v.Used != nil {
+		v.Used(messages.TokenUsed{Hash: hash, AtMs: now})
+	}
 }
 
 // SessionTTL is how long a login's bearer lasts.

@@ -15,19 +15,32 @@ import (
 // A reply that is an error comes back as the error; an actor that is down, restarting or too
 // slow gives messages.ErrUnavailable.
 func Ask[R any](ctx context.Context, root *actor.RootContext, pid *actor.PID, msg any, limit time.Duration) (R, error) {
+	res, err := request(ctx, root, pid, msg, limit)
+	if errors.Is(err, errNoActor) {
+		err = fmt.Errorf("%w: %T reached no actor", messages.ErrUnavailable, msg)
+	}
+	return reply[R](msg, res, err)
+}
+
+// AskChild asks the child id of m: directly when it runs (one hop), else through the manager,
+// which spawns it.
+func AskChild[R any](ctx context.Context, root *actor.RootContext, m *Manager, id string, msg any, limit time.Duration) (R, error) {
+	if pid := m.Child(id); pid != nil {
+		res, err := request(ctx, root, pid, msg, limit)
+		if !errors.Is(err, errNoActor) {
+			return reply[R](msg, res, err)
+		}
+		// It stopped meanwhile: the manager knows what to do.
+	}
+	return Ask[R](ctx, root, m.PID, To{ID: id, Msg: msg}, limit)
+}
+
+// errNoActor marks a message that reached no actor (a dead letter).
+var errNoActor = errors.New("host: no such actor")
+
+func reply[R any](msg, res any, err error) (R, error) {
 	var zero R
-	d := limit
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		d = time.Until(dl)
-	}
-	if d <= 0 {
-		return zero, context.DeadlineExceeded
-	}
-	res, err := root.RequestFuture(pid, msg, d).Result()
-	switch {
-	case errors.Is(err, actor.ErrTimeout), errors.Is(err, actor.ErrDeadLetter):
-		return zero, fmt.Errorf("%w: %T got no answer: %v", messages.ErrUnavailable, msg, err)
-	case err != nil:
+	if err != nil {
 		return zero, err
 	}
 	switch r := res.(type) {
@@ -35,8 +48,6 @@ func Ask[R any](ctx context.Context, root *actor.RootContext, pid *actor.PID, ms
 		return r, nil
 	case error:
 		return zero, r
-	case *actor.DeadLetterResponse:
-		return zero, fmt.Errorf("%w: %T reached no actor", messages.ErrUnavailable, msg)
 	default:
 		return zero, fmt.Errorf("host: %T got an unexpected reply %T", msg, res)
 	}

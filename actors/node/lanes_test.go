@@ -94,7 +94,7 @@ func runSeed(t *testing.T, seed uint64) (trace string) {
 			if rng.IntN(4) == 0 {
 				msg = get{}
 			}
-			futures = append(futures, n.Root.RequestFuture(mgr, host.To{ID: fmt.Sprint(rng.IntN(4)), Msg: msg}, time.Hour))
+			futures = append(futures, n.Root.RequestFuture(mgr.PID, host.To{ID: fmt.Sprint(rng.IntN(4)), Msg: msg}, time.Hour))
 			for k := rng.IntN(4); k > 0; k-- {
 				synctest.Wait()
 				q.runOne()

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/actors/node"
 	"github.com/meshhold/meshhold/bus"
@@ -50,7 +48,7 @@ type rig struct {
 	bolt    *boltdb.Store
 	store   *flaky
 	node    *node.Node
-	mgr     *actor.PID
+	mgr     *host.Manager
 	mu      sync.Mutex
 	events  []map[string]any
 	commits []host.CommitStats
@@ -108,7 +106,7 @@ func (r *rig) stop() {
 }
 
 func (r *rig) ask(id string, msg any) (value, error) {
-	return host.Ask[value](context.Background(), r.node.Root, r.mgr, host.To{ID: id, Msg: msg}, 10*time.Second)
+	return host.Ask[value](context.Background(), r.node.Root, r.mgr.PID, host.To{ID: id, Msg: msg}, 10*time.Second)
 }
 
 func (r *rig) logSeqs() []uint64 {
@@ -278,7 +276,7 @@ func TestStopDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 		go func(c int) {
 			defer wg.Done()
 			for {
-				v, err := host.Ask[value](context.Background(), r.node.Root, r.mgr, host.To{ID: fmt.Sprint(c % entities), Msg: incr{By: 1}}, 500*time.Millisecond)
+				v, err := host.Ask[value](context.Background(), r.node.Root, r.mgr.PID, host.To{ID: fmt.Sprint(c % entities), Msg: incr{By: 1}}, 500*time.Millisecond)
 				if err != nil {
 					return
 				}
@@ -320,7 +318,7 @@ func TestRestartReloadsAndRearmsTimers(t *testing.T) {
 	if _, err := r.ask("t", arm{After: 200 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	r.node.Root.Send(r.mgr, host.To{ID: "t", Msg: boom{}})
+	r.node.Root.Send(r.mgr.PID, host.To{ID: "t", Msg: boom{}})
 	v, err := r.ask("t", get{})
 	if err != nil || v.N != 3 {
 		t.Fatalf("after a crash: %d %v, want 3", v.N, err)
@@ -364,5 +362,38 @@ func TestEventLogReadsAfterCursor(t *testing.T) {
 	got = nil
 	if _, _, err := log.Read(0, 2, func(ev *eventv1.Event) bool { got = append(got, ev.GetLogSeq()); return true }); err != nil || fmt.Sprint(got) != "[3 4]" {
 		t.Fatalf("read 2 from the start: %v %v", got, err)
+	}
+}
+
+// Asks reach a running child directly; after it stops, the manager spawns it again from its
+// records.
+func TestAskChildDirectAndAfterStop(t *testing.T) {
+	r := newRig(t, 0)
+	ask := func(msg any) (value, error) {
+		return host.AskChild[value](context.Background(), r.node.Root, r.mgr, "d", msg, 5*time.Second)
+	}
+	if _, err := ask(incr{By: 2}); err != nil {
+		t.Fatal(err)
+	}
+	pid := r.mgr.Child("d")
+	if pid == nil || pid.Id != "counter/d" {
+		t.Fatalf("directory holds %v, want counter/d", pid)
+	}
+	if err := r.node.Root.PoisonFuture(pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, err := ask(get{})
+		if err == nil {
+			if v.N != 2 {
+				t.Fatalf("after a stop the child reads %d, want 2", v.N)
+			}
+			return
+		}
+		if !errors.Is(err, messages.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("ask after the child stopped: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -18,23 +18,30 @@ import (
 // at each start.
 const InfoKey = messages.ProfileKind + "/" + messages.ProfileID + "/info"
 
-type core struct{ nodeID string }
-
-// Load builds the profile core of the node whose peer id is nodeID.
-func Load(nodeID string) host.Load {
-	return func(string, persist.View) (host.Core, error) { return &core{nodeID: nodeID}, nil }
+// core keeps the small profile in memory (it is read on every /whoami) and its record on disk.
+type core struct {
+	whoami messages.Whoami
 }
 
-func (c *core) Step(_ time.Time, msg any, v persist.View) host.Output {
+// Load builds the profile core of the node whose peer id is nodeID from its record.
+func Load(nodeID string) host.Load {
+	return func(_ string, v persist.View) (host.Core, error) {
+		var info storev1.NodeInfo
+		if b, ok := v.Get(persist.Meta, InfoKey); ok {
+			if err := proto.Unmarshal(b, &info); err != nil {
+				return nil, fmt.Errorf("profile: decode %s: %w", InfoKey, err)
+			}
+		}
+		return &core{whoami: messages.Whoami{NodeID: nodeID, Name: info.GetName()}}, nil
+	}
+}
+
+func (c *core) Step(_ time.Time, msg any, _ persist.View) host.Output {
 	switch msg.(type) {
 	case host.Recovered:
 		return host.Output{}
 	case messages.GetWhoami:
-		var info storev1.NodeInfo
-		if b, ok := v.Get(persist.Meta, InfoKey); ok {
-			_ = proto.Unmarshal(b, &info)
-		}
-		return host.Output{Reply: messages.Whoami{NodeID: c.nodeID, Name: info.GetName()}}
+		return host.Output{Reply: c.whoami}
 	}
 	return host.Output{Reply: fmt.Errorf("profile: unknown command %T", msg)}
 }

@@ -27,19 +27,19 @@ func setPasswordCommand() *cobra.Command {
 			"the daemon stopped it is written into the store directly. Every session and API token is revoked.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pw, err := readNewPassword(os.Stdin, cmd.ErrOrStderr(), fromStdin)
-			if err != nil {
-				return err
-			}
-			if err := auth.CheckPasswordRules("password", pw); err != nil {
-				return err
-			}
 			log, err := newLogger(cmd.ErrOrStderr(), "info", "console")
 			if err != nil {
 				return err
 			}
 			cfg, err := loadConfig(path, log)
 			if err != nil {
+				return err
+			}
+			pw, err := readNewPassword(os.Stdin, cmd.ErrOrStderr(), fromStdin)
+			if err != nil {
+				return err
+			}
+			if err := auth.CheckPasswordRules("password", pw); err != nil {
 				return err
 			}
 			if err := setPassword(cmd.Context(), cfg, pw); err != nil {

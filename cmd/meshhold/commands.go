@@ -22,7 +22,7 @@ func rootCommand() *cobra.Command {
 }
 
 func daemonCommand() *cobra.Command {
-	var path, level, format string
+	var path, level, format, bareListen string
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run the daemon (creates the config with defaults on first start)",
@@ -46,12 +46,19 @@ func daemonCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if bareListen != "" {
+				if err := serveBare(bareListen, log); err != nil {
+					return err
+				}
+			}
 			return runDaemon(cfg, log, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", DefaultConfigPath(), "config file (created with defaults if missing)")
 	cmd.Flags().StringVar(&level, "log-level", "", "debug, info, warn or error (default: log.level in the config, else info)")
 	cmd.Flags().StringVar(&format, "log-format", "", "console or json (default: log.format in the config, else console)")
+	cmd.Flags().StringVar(&bareListen, "bench-bare-listen", "", "benchmarks only: also serve a bare net/http handler there")
+	_ = cmd.Flags().MarkHidden("bench-bare-listen")
 	return cmd
 }
 

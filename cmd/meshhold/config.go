@@ -108,6 +108,9 @@ func loadConfig(path string, log *slog.Logger) (Config, error) {
 
 // parseConfig decodes src over the defaults and validates it.
 func parseConfig(path string, src []byte) (Config, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // folders default to the file's folder: make it absolute once
+	}
 	c := defaultConfig(path)
 	if err := decodeStrict(src, &c); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)

@@ -72,3 +72,16 @@ func TestPathsResolve(t *testing.T) {
 		t.Fatalf("data_dir %s, metadata_dir %s", c.Node.DataDir, c.Node.MetadataDir)
 	}
 }
+
+// A relative -c path gives folders relative to the file, once.
+func TestRelativeConfigPath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := parseConfig(filepath.Join("h", "n", "config.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if c.Node.MetadataDir != filepath.Join(wd, "h", "n") || c.Node.DataDir != filepath.Join(wd, "h", "n", "data") {
+		t.Fatalf("metadata_dir %s, data_dir %s", c.Node.MetadataDir, c.Node.DataDir)
+	}
+}

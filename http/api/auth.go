@@ -22,20 +22,6 @@ type Authenticator interface {
 // Principal is who a request acts for (messages.Principal, so actors can name it too).
 type Principal = messages.Principal
 
-// principalKey keys the Principal in a request context.
-type principalKey struct{}
-
-// WithPrincipal returns ctx carrying p.
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
-
-// PrincipalFrom returns the principal the access check stored, if any.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
-}
-
 // Messages of the access checks.
 const (
 	msgNoAuthenticator = "no credentials can be issued yet: the daemon's login service is not running, so no bearer token is valid"
@@ -93,6 +79,9 @@ func bearer(rule Access, auth Authenticator, r *http.Request) (*http.Request, er
 	if err != nil {
 		return r, err
 	}
+	if r.URL.RawQuery == "" { // most requests: nothing to parse
+		return authenticate(rule, auth, r, token, ok)
+	}
 	query := r.URL.Query()
 	if query.Has("token") {
 		if rule == Bearer {
@@ -107,6 +96,11 @@ func bearer(rule Access, auth Authenticator, r *http.Request) (*http.Request, er
 		r = r.Clone(r.Context())
 		r.URL = &u
 	}
+	return authenticate(rule, auth, r, token, ok)
+}
+
+// authenticate checks the bearer found in the header or the query and stores the principal.
+func authenticate(rule Access, auth Authenticator, r *http.Request, token string, ok bool) (*http.Request, error) {
 	switch {
 	case !ok && rule == Bearer:
 		return r, because(messages.ErrUnauthorized, msgNoBearer)
@@ -122,7 +116,8 @@ func bearer(rule Access, auth Authenticator, r *http.Request) (*http.Request, er
 	if err != nil {
 		return r, err
 	}
-	return r.WithContext(WithPrincipal(r.Context(), p)), nil
+	WithPrincipal(r.Context(), p) // fills the request state in place
+	return r, nil
 }
 
 // admin checks the admin-token header with check, which compares in constant time.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/meshhold/meshhold/messages"
 )
@@ -109,31 +111,30 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, status, map[string]string{"error": msg})
 }
 
+var (
+	jsonBufs        = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	jsonContentType = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+)
+
 // WriteJSON answers with status and v encoded as JSON; 204 and 304 get no body.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		w.WriteHeader(status)
 		return
 	}
-	body, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer jsonBufs.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		slog.Error("api: cannot encode response", "type", fmt.Sprintf("%T", v), "err", err)
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":"internal error"}` + "\n")
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = jsonContentType // canonical keys, shared values: no allocation
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
-}
-
-// loggerKey keys the router's logger in a request context.
-type loggerKey struct{}
-
-// loggerFrom returns the logger NewRouter put in ctx, or slog.Default.
-func loggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
+	_, _ = w.Write(buf.Bytes())
 }

@@ -16,7 +16,7 @@ type System struct {
 	Version string
 	Actors  Actors
 	// Auth and Profile are the managers of the auth and profile kinds.
-	Auth, Profile *actor.PID
+	Auth, Profile *host.Manager
 	// LoginDelay is the least time a failed login takes to answer (slows guessing).
 	LoginDelay time.Duration
 	// Node answers status, setup and share: what only the daemon knows.
@@ -32,12 +32,12 @@ type Actors struct {
 }
 
 // ask sends msg to the child id of manager and waits for a reply of type R.
-func ask[R any](ctx context.Context, a Actors, manager *actor.PID, id string, msg any) (R, error) {
+func ask[R any](ctx context.Context, a Actors, manager *host.Manager, id string, msg any) (R, error) {
 	if manager == nil {
 		var zero R
 		return zero, messages.ErrUnavailable
 	}
-	return host.Ask[R](ctx, a.Root, manager, host.To{ID: id, Msg: msg}, a.Limit)
+	return host.AskChild[R](ctx, a.Root, manager, id, msg, a.Limit)
 }
 
 // VersionReply is the body of GET /version.

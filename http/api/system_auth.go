@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/meshhold/meshhold/actors/auth"
+	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/messages"
 )
 
@@ -107,7 +107,7 @@ func (s *System) adminSetPassword(w http.ResponseWriter, r *http.Request) {
 
 // SetPassword checks and hashes password, then stores it through the auth actor (which revokes
 // every bearer). The CLI uses it too, on a store it opened itself, when the daemon is stopped.
-func SetPassword(ctx context.Context, a Actors, manager *actor.PID, password, via string) error {
+func SetPassword(ctx context.Context, a Actors, manager *host.Manager, password, via string) error {
 	if err := auth.CheckPasswordRules("password", password); err != nil {
 		return messages.Invalid("", "%s", err.Error())
 	}

@@ -14,86 +14,97 @@ import (
 	"time"
 )
 
-// fanout is what one paced fan-out run measured.
+// fleet is a set of SSE clients reading one server, recording publish → receive latencies.
+type fleet struct {
+	cancel    context.CancelFunc
+	done      sync.WaitGroup
+	lat       [][]int64 // per client; read only after stop
+	delivered atomic.Int64
+	lastRecv  atomic.Int64 // unix ns of the latest delivery
+	failures  atomic.Int64
+	want      int64
+	busy      time.Duration // summed phase time, first publish to last delivery
+}
+
+// fanout is what a fleet measured.
 type fanout struct {
 	delivered, want int64
-	perSec          float64 // deliveries per second, first publish to last delivery
+	perSec          float64
 	p50, p99        time.Duration
 }
 
-// runFanout connects clients SSE readers to url, then calls publish rate times a second for
-// dur (publish puts its nanosecond timestamp in the event as "t"), and waits for every client
-// to have received every event, or gives up 10 s after the last publish.
-func runFanout(b *testing.B, url string, clients, rate int, dur time.Duration, publish func(seq uint64, now int64)) fanout {
+// connect opens n streams on url and returns once every one has received ": connected".
+func connect(b *testing.B, url string, n int) *fleet {
 	b.Helper()
-	total := int(int64(rate) * int64(dur) / int64(time.Second))
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var ready, done sync.WaitGroup
-	var delivered atomic.Int64
-	var lastRecv atomic.Int64
-	lat := make([][]int64, clients)
-	errs := make(chan error, clients)
-	for c := range clients {
+	tr := &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}
+	hc := &http.Client{Transport: tr}
+	f := &fleet{cancel: cancel, lat: make([][]int64, n)}
+	var ready sync.WaitGroup
+	for c := range n {
 		ready.Add(1)
-		done.Add(1)
+		f.done.Add(1)
 		go func() {
-			defer done.Done()
-			lat[c] = make([]int64, 0, total)
-			err := readStream(ctx, hc, url, total, &ready, func(t int64) {
+			defer f.done.Done()
+			err := readStream(ctx, hc, url, &ready, func(t int64) {
 				now := time.Now().UnixNano()
-				lat[c] = append(lat[c], now-t)
-				delivered.Add(1)
-				for cur := lastRecv.Load(); now > cur && !lastRecv.CompareAndSwap(cur, now); cur = lastRecv.Load() {
+				f.lat[c] = append(f.lat[c], now-t)
+				f.delivered.Add(1)
+				for cur := f.lastRecv.Load(); now > cur && !f.lastRecv.CompareAndSwap(cur, now); cur = f.lastRecv.Load() {
 				}
 			})
 			if err != nil && ctx.Err() == nil {
-				errs <- err
+				f.failures.Add(1)
 			}
 		}()
 	}
 	ready.Wait()
+	go func() { <-ctx.Done(); tr.CloseIdleConnections() }()
+	return f
+}
+
+// phase publishes rate events a second for dur (publish stamps its time in the event), then
+// waits up to 10 s for every client to receive them all.
+func (f *fleet) phase(clients, rate int, dur time.Duration, publish func(now int64)) {
+	total := int(int64(rate) * int64(dur) / int64(time.Second))
+	f.want += int64(total) * int64(clients)
 	start := time.Now()
 	for i := 0; i < total; {
 		due := min(total, int(time.Since(start)*time.Duration(rate)/time.Second)+1)
 		for ; i < due; i++ {
-			publish(uint64(i+1), time.Now().UnixNano())
+			publish(time.Now().UnixNano())
 		}
 		time.Sleep(250 * time.Microsecond)
 	}
-	finished := make(chan struct{})
-	go func() { done.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-time.After(10 * time.Second):
+	for deadline := time.Now().Add(10 * time.Second); f.delivered.Load() < f.want && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
-	cancel()
-	<-finished
-	select {
-	case err := <-errs:
-		b.Logf("a client failed: %v", err)
-	default:
+	f.busy += time.Duration(f.lastRecv.Load() - start.UnixNano())
+}
+
+// stop closes the streams and sums up.
+func (f *fleet) stop(b *testing.B) fanout {
+	f.cancel()
+	f.done.Wait()
+	if n := f.failures.Load(); n > 0 {
+		b.Logf("%d clients failed", n)
 	}
 	var all []int64
-	for _, l := range lat {
+	for _, l := range f.lat {
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	f := fanout{delivered: delivered.Load(), want: int64(total) * int64(clients)}
+	r := fanout{delivered: f.delivered.Load(), want: f.want}
 	if len(all) > 0 {
-		f.p50 = time.Duration(all[len(all)/2])
-		f.p99 = time.Duration(all[len(all)*99/100])
-		f.perSec = float64(f.delivered) / time.Duration(lastRecv.Load()-start.UnixNano()).Seconds()
+		r.p50, r.p99 = time.Duration(all[len(all)/2]), time.Duration(all[len(all)*99/100])
+		r.perSec = float64(r.delivered) / f.busy.Seconds()
 	}
-	return f
+	return r
 }
 
-// readStream reads one SSE stream until it has seen n events, calling got with each event's
-// "t"; ready is released once ": connected" arrived.
-func readStream(ctx context.Context, hc *http.Client, url string, n int, ready *sync.WaitGroup, got func(t int64)) error {
+// readStream reads one SSE stream until ctx ends, calling got with each event's "t"; ready is
+// released once ": connected" arrived (or the stream failed first).
+func readStream(ctx context.Context, hc *http.Client, url string, ready *sync.WaitGroup, got func(t int64)) error {
 	signalled := false
 	defer func() {
 		if !signalled {
@@ -114,7 +125,7 @@ func readStream(ctx context.Context, hc *http.Client, url string, n int, ready *
 	}
 	br := bufio.NewReaderSize(resp.Body, 16<<10)
 	key := []byte(`"t":`)
-	for seen := 0; seen < n; {
+	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
 			return err
@@ -129,14 +140,11 @@ func readStream(ctx context.Context, hc *http.Client, url string, n int, ready *
 				return fmt.Errorf("no t in %q", line)
 			}
 			rest := line[i+len(key):]
-			j := bytes.IndexAny(rest, ",}")
-			t, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+			t, err := strconv.ParseInt(string(rest[:bytes.IndexAny(rest, ",}")]), 10, 64)
 			if err != nil {
 				return err
 			}
 			got(t)
-			seen++
 		}
 	}
-	return nil
 }

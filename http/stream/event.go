@@ -34,6 +34,9 @@ func parseEnvelope(data []byte) (*Event, error) {
 	if err := json.Unmarshal(data, &h); err != nil {
 		return nil, fmt.Errorf("envelope is not JSON: %w", err)
 	}
+	if h.LogSeq == 0 {
+		return nil, errors.New("envelope has no log_seq")
+	}
 	return newEvent(h.Type, h.LogSeq, data)
 }
 

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshhold/meshhold/bus/membus"
+	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/api/apitest"
 	"github.com/meshhold/meshhold/http/stream"
 )
 
@@ -130,4 +133,31 @@ func TestKeepalive(t *testing.T) {
 			t.Fatalf("frame %+v, want : %s", f, want)
 		}
 	}
+}
+
+// HEAD answers the SSE headers and ends at once.
+func TestHead(t *testing.T) {
+	r := newRig(t, 0)
+	req, _ := http.NewRequest(http.MethodHead, r.serve(stream.Config{}).url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("HEAD: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	eventually(t, wait, "the HEAD request to leave the broadcaster", func() bool { return r.bc.Clients() == 0 })
+}
+
+// The route row matches the documented route table, and its access rule is enforced.
+func TestRouteIsDocumented(t *testing.T) {
+	bc, err := stream.NewBroadcaster(membus.New(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	apitest.CheckRoutes(t, []api.Route{stream.Route(stream.Config{}, bc, noLog{})},
+		"../../docs/endpoints.tsv", "../../docs/api-extensions.tsv")
 }

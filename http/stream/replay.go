@@ -14,15 +14,17 @@ var errReadLog = errors.New("read event log")
 var replayChunk = 512
 
 // replay sends, from the event log, every event after `after` that the client's filter takes,
-// chunk by chunk, and returns the log_seq live streaming must continue above. See the package
+// chunk by chunk, and returns the log_seq live streaming must continue above (0: all). See the package
 // comment for why this loses and duplicates nothing.
 func (s *session) replay(log EventLogReader, after uint64) (uint64, error) {
 	cursor := after
 	frames := make([][]byte, 0, replayChunk)
 	for first := true; ; first = false {
-		// Everything queued so far was durable before it was published, so the read below
-		// (or a later one) returns it; dropping it keeps the queue from overflowing.
-		s.discardQueued()
+		if !first {
+			// Everything queued so far was durable before it was published, so the read
+			// below (or a later one) returns it; dropping it keeps the queue from overflowing.
+			s.discardQueued()
+		}
 		frames = frames[:0]
 		seen, last := 0, cursor
 		oldest, newest, err := log.Read(cursor, replayChunk, func(ev *eventv1.Event) bool {
@@ -41,7 +43,9 @@ func (s *session) replay(log EventLogReader, after uint64) (uint64, error) {
 			return 0, fmt.Errorf("%w: %w", errReadLog, err)
 		}
 		if first && after > newest {
-			return newest, nil // an id from another history of the log: caught up, live from here
+			// An id from another history of the log: nothing to replay, and every event queued
+			// since the client registered is new to it.
+			return 0, nil
 		}
 		if avail := firstAvailable(oldest, newest); cursor+1 < avail {
 			if err := s.send(gapFrame(cursor, avail)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/meshhold/meshhold/http/stream"
@@ -16,7 +17,7 @@ import (
 // being committed: across both connections it sees every matching event once, in order. The
 // replay is chunked small so it spans many reads and live events queue up meanwhile.
 func TestResumeWhileCommitting(t *testing.T) {
-	defer stream.SetReplayChunk(7)()
+	t.Cleanup(stream.SetReplayChunk(7))
 	for _, tc := range []struct{ name, types, how string }{
 		{"header", "", "header"},
 		{"query", "", "query"},
@@ -120,19 +121,67 @@ func TestResumeAfterPruning(t *testing.T) {
 	}
 }
 
-// An id above the newest log_seq (the store was reset) streams live events with no replay and
-// no gap message.
+// hookLog runs before ahead of every read of the event log: a commit racing the replay.
+type hookLog struct {
+	stream.EventLogReader
+	before func()
+}
+
+func (l hookLog) Read(after uint64, limit int, fn func(*eventv1.Event) bool) (uint64, uint64, error) {
+	l.before()
+	return l.EventLogReader.Read(after, limit, fn)
+}
+
+// Events committed between the replay's reads (two before every read, deterministically) are
+// neither lost nor repeated: each read finds a full chunk until the fifth, the queued live
+// copies are dropped or skipped, and streaming goes on live after event 20.
+func TestResumeCommitsBetweenChunks(t *testing.T) {
+	t.Cleanup(stream.SetReplayChunk(4))
+	r := newRig(t, 0)
+	r.emitN(10, "a_made")
+	var reads atomic.Int32
+	srv := r.serveLog(stream.Config{}, hookLog{r.log, func() {
+		if reads.Add(1) <= 5 {
+			r.emitN(2, "a_made")
+		}
+	}})
+	s := open(t, nil, srv.url, http.Header{"Last-Event-ID": {"2"}})
+	for want := 3; want <= 20; want++ {
+		if f := s.event(wait); f.id != fmt.Sprint(want) {
+			t.Fatalf("got %+v, want id %d", f, want)
+		}
+	}
+	if n := reads.Load(); n != 5 {
+		t.Fatalf("%d reads of the log, want 5", n)
+	}
+	r.emit("e", "a_made")
+	if f := s.event(wait); f.id != "21" {
+		t.Fatalf("then %+v, want id 21", f)
+	}
+}
+
+// An id above the newest log_seq (the store was reset) gets no replay and no gap message, and
+// every event committed once it is connected, even one committed before the log is first read.
 func TestResumeAheadOfLog(t *testing.T) {
 	r := newRig(t, 0)
-	srv := r.serve(stream.Config{})
 	r.emitN(3, "a_made")
+	once := false
+	srv := r.serveLog(stream.Config{}, hookLog{r.log, func() {
+		if !once {
+			once = true
+			r.emit("e", "a_made")
+		}
+	}})
 	s := open(t, nil, srv.url+"?last_event_id=1000", nil)
 	if f := s.next(wait); f.comment != "connected" {
 		t.Fatalf("first frame %+v", f)
 	}
-	r.emit("e", "a_made")
 	if f := s.event(wait); f.id != "4" || f.event != "a_made" {
-		t.Fatalf("got %+v, want the live event 4", f)
+		t.Fatalf("got %+v, want event 4, committed while the stream began", f)
+	}
+	r.emit("e", "a_made")
+	if f := s.event(wait); f.id != "5" {
+		t.Fatalf("then %+v, want the live event 5", f)
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/actors/node"
 	"github.com/meshhold/meshhold/bus/membus"
@@ -63,7 +61,7 @@ type rig struct {
 	t    testing.TB
 	bus  *membus.Bus
 	node *node.Node
-	mgr  *actor.PID
+	mgr  *host.Manager
 	log  host.EventLog
 	bc   *stream.Broadcaster
 }
@@ -98,7 +96,7 @@ func newRig(t testing.TB, eventLogMax uint64) *rig {
 // emit commits one event of typ by entity emitter/<id> and returns once it is published.
 func (r *rig) emit(id, typ string) {
 	r.t.Helper()
-	if _, err := host.Ask[emitted](context.Background(), r.node.Root, r.mgr, host.To{ID: id, Msg: emit{Type: typ}}, 10*time.Second); err != nil {
+	if _, err := host.Ask[emitted](context.Background(), r.node.Root, r.mgr.PID, host.To{ID: id, Msg: emit{Type: typ}}, 10*time.Second); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -127,13 +125,16 @@ type server struct {
 }
 
 // serve mounts the stream with cfg on a fresh loopback server sharing the rig's broadcaster.
-func (r *rig) serve(cfg stream.Config) *server {
+func (r *rig) serve(cfg stream.Config) *server { return r.serveLog(cfg, r.log) }
+
+// serveLog is serve with another event log reader.
+func (r *rig) serveLog(cfg stream.Config, log stream.EventLogReader) *server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	s := &server{url: "http://" + ln.Addr().String() + api.Prefix + "/events/stream"}
-	rt := stream.Route(cfg, r.bc, r.log)
+	rt := stream.Route(cfg, r.bc, log)
 	inner := rt.Handler
 	rt.Handler = func(w http.ResponseWriter, req *http.Request) {
 		s.active.Add(1)
@@ -147,7 +148,11 @@ func (r *rig) serve(cfg stream.Config) *server {
 			r.t.Error(err)
 		}
 	}()
-	r.t.Cleanup(func() { r.bc.Close(); _ = s.hs.Close() })
+	r.t.Cleanup(func() {
+		r.bc.Close()
+		_ = s.hs.Close()
+		eventually(r.t, wait, "the stream handlers to return", func() bool { return s.active.Load() == 0 })
+	})
 	return s
 }
 
@@ -162,3 +167,6 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// timeout fires after the tests' usual wait.
+func timeout() <-chan time.Time { return time.After(wait) }

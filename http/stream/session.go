@@ -28,6 +28,7 @@ type session struct {
 	c         *Client
 	log       *slog.Logger
 	keepalive time.Duration
+	halt      chan struct{} // closed by the watcher when the client is ended or goes away
 	quit      chan struct{}
 	watcher   sync.WaitGroup
 }
@@ -38,13 +39,16 @@ type session struct {
 // reusing it (its final flush fails too).
 func newSession(w http.ResponseWriter, r *http.Request, c *Client, keepalive time.Duration) *session {
 	s := &session{w: w, rc: http.NewResponseController(w), ctx: r.Context(), c: c, log: c.bc.log,
-		keepalive: keepalive, quit: make(chan struct{})}
+		keepalive: keepalive, halt: make(chan struct{}), quit: make(chan struct{})}
 	s.watcher.Add(1)
 	go func() {
 		defer s.watcher.Done()
 		select {
 		case <-c.Done():
 			_ = s.rc.SetWriteDeadline(time.Now())
+			close(s.halt)
+		case <-s.ctx.Done():
+			close(s.halt)
 		case <-s.quit:
 		}
 	}()
@@ -60,9 +64,7 @@ func (s *session) stop() {
 // alive reports whether neither the client nor the broadcaster has ended the stream.
 func (s *session) alive() bool {
 	select {
-	case <-s.c.Done():
-		return false
-	case <-s.ctx.Done():
+	case <-s.halt:
 		return false
 	default:
 		return true
@@ -88,25 +90,30 @@ func (s *session) send(b []byte) error {
 	return s.rc.Flush()
 }
 
-// live streams queued events above floor until the client goes away or is ended.
+// live streams queued events above floor until the client goes away or is ended. The idle
+// timer is not reset per write: when it fires early it is re-armed for the rest of the silence.
 func (s *session) live(floor uint64) {
 	idle := time.NewTimer(s.keepalive)
 	defer idle.Stop()
+	last := time.Now()
 	for {
 		select {
 		case ev := <-s.c.Events():
 			if err := s.sendBatch(ev, floor); err != nil {
 				return
 			}
-			idle.Reset(s.keepalive)
-		case <-idle.C:
+			last = time.Now()
+		case now := <-idle.C:
+			if quiet := now.Sub(last); quiet < s.keepalive {
+				idle.Reset(s.keepalive - quiet)
+				continue
+			}
 			if err := s.send(keepaliveFrame); err != nil {
 				return
 			}
+			last = now
 			idle.Reset(s.keepalive)
-		case <-s.c.Done():
-			return
-		case <-s.ctx.Done():
+		case <-s.halt:
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,8 +33,9 @@ type Options struct {
 
 // Store is a persist.Store over bbolt.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db      *bolt.DB
+	path    string
+	version atomic.Uint64 // commits made through this Store
 }
 
 var _ persist.Store = (*Store)(nil)
@@ -69,8 +71,15 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Commit applies every write in one transaction: all of them are durable, or none.
 func (s *Store) Commit(writes []persist.Write) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return apply(tx, writes) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return apply(tx, writes) })
+	if err == nil {
+		s.version.Add(1) // before Commit returns, so whoever acts on the commit sees it
+	}
+	return err
 }
+
+// Version counts the commits made so far (persist.Versioned).
+func (s *Store) Version() uint64 { return s.version.Load() }
 
 func apply(tx *bolt.Tx, writes []persist.Write) error {
 	var b *bolt.Bucket

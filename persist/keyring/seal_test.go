@@ -21,7 +21,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		if len(sealed) != headerLen+len(pt)+tagSize || sealed[0] != formatV1 {
 			t.Fatalf("sealed %d bytes for %d, version %d", len(sealed), len(pt), sealed[0])
 		}
-		if len(pt) > 0 && bytes.Contains(sealed, pt) {
+		if len(pt) >= 8 && bytes.Contains(sealed, pt) { // a 1-byte plaintext turns up by chance
 			t.Fatal("plaintext visible in sealed bytes")
 		}
 		got, err := k.Open("vault_key", sealed)

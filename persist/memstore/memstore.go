@@ -58,6 +58,9 @@ func (s *Store) Commit(writes []persist.Write) error {
 	return nil
 }
 
+// Version counts successful commits (persist.Versioned).
+func (s *Store) Version() uint64 { return uint64(s.Commits()) }
+
 // Commits counts successful commits.
 func (s *Store) Commits() int {
 	s.mu.RLock()
@@ -75,7 +78,9 @@ func (s *Store) Snapshot() (persist.Snapshot, error) {
 // Close does nothing.
 func (s *Store) Close() error { return nil }
 
-type snapshot struct{ data map[persist.Bucket]map[string][]byte }
+type snapshot struct {
+	data map[persist.Bucket]map[string][]byte
+}
 
 func (snapshot) Release() {}
 
