@@ -31,9 +31,13 @@ proto: ## regenerate messages/*/*.pb.go from the .proto files (no system protoc 
 	$(GO) run ./cmd/protogen
 
 bench: ## benchmarks with their anchors, side by side, ratios reported (docs/benchmarks.md)
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package) for the HTTP benchmark"; apt-get install -y wrk >/dev/null || echo "could not install wrk: the HTTP benchmark will skip"; }
 	$(GO) test -run '^$$' -bench GroupCommit -benchtime 5000x ./actors/node
 	$(GO) test -run '^$$' -bench PublishDeliver -benchtime 500000x ./bus/natsbus
 	$(GO) test -run '^$$' -bench DaemonStart -benchtime 5x ./cmd/meshhold
+	$(GO) test -run '^$$' -bench 'WhoamiVsBare' -benchtime 1x ./cmd/meshhold
+	$(GO) test -run '^$$' -bench 'WhoamiInProcess' -benchtime 3s ./cmd/meshhold
+	$(GO) test -run '^$$' -bench Fanout -benchtime 1x ./http/stream
 	$(GO) test -run '^$$' -bench . ./persist/...
 
 clean: ## remove build output
