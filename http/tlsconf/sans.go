@@ -74,27 +74,3 @@ func isDNSName(name string) bool {
 	}
 	return true
 }
-
-// interfaceIPs lists the IPs of the interfaces that are up.
-func interfaceIPs() []net.IP {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	var out []net.IP
-	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagUp == 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok {
-				out = append(out, n.IP)
-			}
-		}
-	}
-	return out
-}

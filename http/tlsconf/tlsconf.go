@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/p2p/localaddr"
 )
 
 // Folder and file names of the self-signed pair, under the metadata folder.
@@ -58,4 +59,13 @@ func load(cfg api.Config, metadataDir string, log *slog.Logger, e env) (*Materia
 		return nil, errors.New("tlsconf: no metadata folder to keep the self-signed pair in")
 	}
 	return loadSelfSigned(metadataDir, cfg.EffectiveBind(), log, e)
+}
+
+// interfaceIPs lists the host's interface addresses for the certificate's names.
+func interfaceIPs() []net.IP {
+	var out []net.IP
+	for _, a := range localaddr.InterfaceIPs() {
+		out = append(out, net.IP(a.AsSlice()))
+	}
+	return out
 }

@@ -1,13 +1,14 @@
 package joinurl
 
 import (
-	"net"
 	"net/netip"
 	"sort"
 	"strings"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/meshhold/meshhold/p2p/localaddr"
 )
 
 // ReachableAddrs turns listen multiaddrs into addresses other nodes can dial: /ip4/0.0.0.0 and
@@ -16,7 +17,7 @@ import (
 // result is deduplicated and sorted, IPv4 first. Unparseable listen addresses are skipped; an
 // invalid self gives nil.
 func ReachableAddrs(listen []string, self peer.ID) []string {
-	return reachable(listen, self, interfaceIPs())
+	return reachable(listen, self, localaddr.InterfaceIPs())
 }
 
 // reachable is ReachableAddrs with the interface addresses given.
@@ -115,37 +116,6 @@ func sortUnique(cs []candidate) []string {
 	for _, c := range cs {
 		if len(out) == 0 || out[len(out)-1] != c.text {
 			out = append(out, c.text)
-		}
-	}
-	return out
-}
-
-// interfaceIPs lists the IPs of the interfaces that are up.
-func interfaceIPs() []netip.Addr {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	var out []netip.Addr
-	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagUp == 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			var ip net.IP
-			switch v := a.(type) {
-			case *net.IPNet:
-				ip = v.IP
-			case *net.IPAddr:
-				ip = v.IP
-			}
-			if addr, ok := netip.AddrFromSlice(ip); ok {
-				out = append(out, addr.Unmap())
-			}
 		}
 	}
 	return out
