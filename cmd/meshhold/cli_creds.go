@@ -61,6 +61,20 @@ func (f *apiFlags) connect() (*apiClient, Config, error) {
 	return newAPIClient(base, cfg), cfg, nil
 }
 
+// session connects and authenticates: the client, its config, and the func that ends a
+// password login again (call it when the command is done).
+func (f *apiFlags) session(ctx context.Context) (*apiClient, Config, func(), error) {
+	c, cfg, err := f.connect()
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	logout, err := f.authenticate(ctx, c, cfg)
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	return c, cfg, logout, nil
+}
+
 // authenticate gives c a bearer from the first credentials found: --token, --password,
 // $MESHHOLD_TOKEN, $MESHHOLD_PASSWORD, then the saved cli.token. A password logs in; the
 // returned func logs that session out again (a no-op otherwise).

@@ -41,11 +41,7 @@ func tokenCreateCommand() *cobra.Command {
 			if ttl < 0 {
 				return errors.New("--ttl: must not be negative (0: never expires)")
 			}
-			c, cfg, err := f.connect()
-			if err != nil {
-				return err
-			}
-			logout, err := f.authenticate(cmd.Context(), c, cfg)
+			c, cfg, logout, err := f.session(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -85,11 +81,7 @@ func tokenListCommand() *cobra.Command {
 		Short:   "List the API tokens (never their values)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, cfg, err := f.connect()
-			if err != nil {
-				return err
-			}
-			logout, err := f.authenticate(cmd.Context(), c, cfg)
+			c, _, logout, err := f.session(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -121,11 +113,7 @@ func tokenRevokeCommand() *cobra.Command {
 		Short: "Revoke an API token (its id from `meshhold token ls`)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, cfg, err := f.connect()
-			if err != nil {
-				return err
-			}
-			logout, err := f.authenticate(cmd.Context(), c, cfg)
+			c, _, logout, err := f.session(cmd.Context())
 			if err != nil {
 				return err
 			}

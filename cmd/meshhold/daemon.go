@@ -53,6 +53,7 @@ type daemon struct {
 	ln      net.Listener
 	srv     *http.Server
 	boot    *http.Server // the bootstrap socket
+	ownsRun bool         // this process wrote the run files (a refused second daemon did not)
 	started time.Time
 }
 
@@ -141,6 +142,7 @@ func (d *daemon) startAPI() error {
 		return err
 	}
 	verifier := auth.NewVerifier(d.store, host.SystemClock{}, d.node.Root, authMgr)
+	d.ownsRun = true // past the store lock: the run files are ours
 	adminOK, err := writeAdminToken(c.Node.MetadataDir)
 	if err != nil {
 		return err
@@ -251,7 +253,9 @@ func (d *daemon) shutdown() error {
 
 // close releases what start opened, in reverse order.
 func (d *daemon) close() {
-	removeRunFiles(d.cfg.Node.MetadataDir)
+	if d.ownsRun {
+		removeRunFiles(d.cfg.Node.MetadataDir)
+	}
 	if d.boot != nil {
 		_ = d.boot.Close()
 	}

@@ -58,6 +58,12 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 	if resp, _ := first.call("GET", "/version", nil); resp.StatusCode != 200 {
 		t.Fatalf("the first daemon suffered: %d", resp.StatusCode)
 	}
+	first.setPassword("still the first daemon's") // its admin token file survived the refusal
+	for _, f := range []string{runFile, bootstrapSock} {
+		if _, err := os.Stat(filepath.Join(first.dir, f)); err != nil {
+			t.Fatalf("the refused daemon removed the first one's %s: %v", f, err)
+		}
+	}
 	first.stop()
 }
 
