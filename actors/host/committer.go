@@ -25,6 +25,16 @@ type CommitterDeps struct {
 	Logger      *slog.Logger
 	// Stats, when set, is told about every commit (benchmarks and metrics).
 	Stats func(CommitStats)
+	// Hooks derive records from each group's events inside the same transaction.
+	Hooks []CommitHook
+}
+
+// CommitHook derives records from the events of a commit group, written in the group's own
+// transaction (the audit ring is one). Prepare must leave the hook's state as it was; Done
+// tells it whether the transaction committed, so it keeps or drops what Prepare planned.
+type CommitHook interface {
+	Prepare(events []*eventv1.Event) []persist.Write
+	Done(committed bool)
 }
 
 // CommitStats describes one group commit.
@@ -141,8 +151,16 @@ func (c *committer) commitQueue(ctx actor.Context) {
 			oldest = c.logSeq + 1
 		}
 		all, oldest = c.prune(all, oldest, seq, len(events))
+		for _, h := range c.deps.Hooks {
+			all = append(all, h.Prepare(events)...)
+		}
 	}
 	err := c.write(all)
+	if len(events) > 0 {
+		for _, h := range c.deps.Hooks {
+			h.Done(err == nil)
+		}
+	}
 	if err != nil {
 		c.deps.Logger.Error("commit failed; its requests get a storage error", "batches", len(queue), "err", err)
 		for _, b := range queue {

@@ -31,6 +31,8 @@ type Deps struct {
 	Lane func(name string) []actor.PropsOption
 	// Stats is told about every group commit.
 	Stats func(host.CommitStats)
+	// Hooks derive records from each commit group's events in the same transaction.
+	Hooks []host.CommitHook
 }
 
 // Node runs the actors of one daemon.
@@ -56,7 +58,7 @@ func Start(d Deps) (*Node, error) {
 		return slog.New(warnAndAbove{d.Logger.Handler()}).With("subsystem", "actors")
 	}))
 	n := &Node{System: sys, Root: sys.Root, deps: d, managers: map[string]*host.Manager{}}
-	cdeps := host.CommitterDeps{Store: d.Store, Blocks: d.Blocks, Bus: d.Bus, NodeID: d.NodeID, EventLogMax: d.EventLogMax, Logger: d.Logger, Stats: d.Stats}
+	cdeps := host.CommitterDeps{Store: d.Store, Blocks: d.Blocks, Bus: d.Bus, NodeID: d.NodeID, EventLogMax: d.EventLogMax, Logger: d.Logger, Stats: d.Stats, Hooks: d.Hooks}
 	pid, err := sys.Root.SpawnNamed(host.CommitterProps(cdeps, d.Lane(committerName)...), committerName)
 	if err != nil {
 		return nil, fmt.Errorf("start committer: %w", err)

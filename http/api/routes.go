@@ -48,6 +48,32 @@ type Route struct {
 	Access  Access
 	Body    Body
 	Handler http.HandlerFunc
+	// Doc describes the route in the OpenAPI document (GET /api/v1/openapi.json).
+	Doc Doc
+}
+
+// Doc is what the OpenAPI document says about a route; its schemas come from the Go types of
+// Request and Response by reflection, so the document follows the code.
+type Doc struct {
+	Summary string
+	// Request is a value of the JSON request body's type (nil: no JSON body).
+	Request any
+	// Response is a value of the success response's JSON type (nil: no JSON body).
+	Response any
+	// Status is the success status; 0 means 200 with a Response, 204 without.
+	Status int
+	// Produces is the success media type when it is not JSON (text/event-stream, application/zip…).
+	Produces string
+	// Query lists the query parameters.
+	Query []Param
+}
+
+// Param is one query parameter of a route.
+type Param struct {
+	Name        string
+	Description string
+	Type        string // "string", "integer" or "boolean"
+	Required    bool
 }
 
 // String names the route as "METHOD /pattern".
