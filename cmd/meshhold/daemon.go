@@ -24,6 +24,7 @@ import (
 	"github.com/meshhold/meshhold/actors/profile"
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/openapi"
 	"github.com/meshhold/meshhold/http/stream"
 	"github.com/meshhold/meshhold/http/tlsconf"
 	"github.com/meshhold/meshhold/messages"
@@ -183,13 +184,17 @@ const (
 	loginDelay = 100 * time.Millisecond
 )
 
-// routes is every route the daemon serves.
+// routes is every route the daemon serves, GET /openapi.json (their document) included.
 func (d *daemon) routes() []api.Route {
 	sys := d.system
 	if sys == nil {
 		sys = &api.System{Version: version}
 	}
-	return sys.Routes()
+	all, err := openapi.Mount(sys.Routes(), version)
+	if err != nil {
+		panic(err) // a route without its Doc: a programming error the route tests catch
+	}
+	return all
 }
 
 // apiURL is the base URL clients use.

@@ -131,6 +131,11 @@ func (t tokenRequest) Check() error {
 	return Required("name", strings.TrimSpace(t.Name))
 }
 
+// TokenListReply is the body of GET /auth/tokens.
+type TokenListReply struct {
+	Tokens []messages.TokenInfo `json:"tokens"`
+}
+
 // TokenReply is the body of POST /auth/tokens: the only time the token itself is shown.
 type TokenReply struct {
 	messages.TokenInfo
@@ -165,7 +170,7 @@ func (s *System) listTokens(w http.ResponseWriter, r *http.Request) {
 	if list.Tokens == nil {
 		list.Tokens = []messages.TokenInfo{}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"tokens": list.Tokens})
+	WriteJSON(w, http.StatusOK, TokenListReply{Tokens: list.Tokens})
 }
 
 func (s *System) revokeToken(w http.ResponseWriter, r *http.Request) {
