@@ -227,7 +227,7 @@ func (d *daemon) banner() {
 		fmt.Fprintf(d.out, "  TLS:    %s certificate, SHA-256 %s\n", map[bool]string{true: "self-signed", false: "configured"}[d.tls.SelfSigned()], d.tls.Fingerprint())
 	}
 	if !d.system.Node.Status(context.Background()).PasswordSet {
-		fmt.Fprintf(d.out, "Next: set a password: meshhold set-password -c %s\n", d.cfg.path)
+		fmt.Fprintf(d.out, "Next: set a password: %s set-password -c %s\n", os.Args[0], d.cfg.path)
 	} else {
 		fmt.Fprintf(d.out, "Next: log in: curl -s %s/auth/login -H 'content-type: application/json' -d '{\"password\":\"…\"}'\n", d.apiURL())
 	}
