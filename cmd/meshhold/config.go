@@ -15,6 +15,7 @@ import (
 
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/metrics"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p/swarmkey"
 	"github.com/meshhold/meshhold/persist/keyring"
@@ -30,6 +31,7 @@ type Config struct {
 	Bus              natsbus.Config    `yaml:"bus"`
 	AtRest           keyring.Config    `yaml:"at_rest_encryption"`
 	Events           EventsConfig      `yaml:"events"`
+	Metrics          metrics.Config    `yaml:"metrics"`
 	Log              LogConfig         `yaml:"log"`
 	Vaults           []VaultDecl       `yaml:"vaults"`
 	Webhooks         []WebhookDecl     `yaml:"webhooks"`
@@ -72,10 +74,11 @@ func defaultConfig(path string) Config {
 			ListenAddrs: []string{"/ip4/0.0.0.0/tcp/7777"},
 			Reliable:    true,
 		},
-		API:    api.Defaults(),
-		Events: EventsConfig{LogMax: 100_000, Keepalive: messages.Duration(20 * time.Second)},
-		Log:    LogConfig{Level: "info", Format: "console"},
-		path:   path,
+		API:     api.Defaults(),
+		Events:  EventsConfig{LogMax: 100_000, Keepalive: messages.Duration(20 * time.Second)},
+		Metrics: metrics.Defaults(),
+		Log:     LogConfig{Level: "info", Format: "console"},
+		path:    path,
 	}
 	c.Bus.Defaults()
 	c.AtRest.Enabled = true
@@ -130,7 +133,7 @@ func (c *Config) finish() error {
 	c.AtRest.Defaults(c.Node.MetadataDir)
 	c.AtRest.KeyFile = resolvePath(dir, c.AtRest.KeyFile)
 	checks := []func() error{c.validateMesh, c.validateNode, c.API.Validate, c.Bus.Validate, c.AtRest.Validate,
-		c.Events.validate, c.Log.validate, c.validateDecls}
+		c.Events.validate, c.Metrics.Validate, c.Log.validate, c.validateDecls}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

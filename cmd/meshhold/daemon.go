@@ -24,6 +24,7 @@ import (
 	"github.com/meshhold/meshhold/actors/profile"
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/metrics"
 	"github.com/meshhold/meshhold/http/openapi"
 	"github.com/meshhold/meshhold/http/stream"
 	"github.com/meshhold/meshhold/http/tlsconf"
@@ -54,7 +55,10 @@ type daemon struct {
 	ln      net.Listener
 	srv     *http.Server
 	boot    *http.Server // the bootstrap socket
-	ownsRun bool         // this process wrote the run files (a refused second daemon did not)
+	metrics *metrics.Counters
+	sampler *metrics.Sampler
+	scrape  *metrics.OpenListener // the opt-in open /metrics listener
+	ownsRun bool                  // this process wrote the run files (a refused second daemon did not)
 	started time.Time
 }
 
@@ -115,8 +119,11 @@ func (d *daemon) start() error {
 	if d.bus, err = natsbus.Start(c.Bus, d.log.With("subsystem", "bus")); err != nil {
 		return fmt.Errorf("event bus: %w", err)
 	}
+	d.metrics = metrics.New(version)
+	d.sampler = metrics.NewSampler(d.metrics, metrics.DefaultInterval)
+	d.sampler.Start(context.Background())
 	d.node, err = node.Start(node.Deps{Store: d.store, Blocks: d.blocks, Bus: d.bus, NodeID: d.peerID.String(),
-		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax})
+		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax, Stats: d.metrics.ObserveCommit})
 	if err != nil {
 		return err
 	}
@@ -151,6 +158,7 @@ func (d *daemon) startAPI() error {
 	if d.events, err = stream.NewBroadcaster(d.bus, d.log.With("subsystem", "events")); err != nil {
 		return fmt.Errorf("event stream: %w", err)
 	}
+	d.metrics.SetSSEClients(d.events.Clients)
 	if d.tls, err = tlsconf.Load(c.API, c.Node.MetadataDir, d.log.With("subsystem", "tls")); err != nil {
 		return err
 	}
@@ -169,8 +177,14 @@ func (d *daemon) startAPI() error {
 	if d.tls != nil {
 		d.ln = tls.NewListener(d.ln, d.tls.Config())
 	}
-	router := api.NewRouter(d.routes(), api.RouterDeps{Logger: d.log.With("subsystem", "api"), Auth: verifier, AdminToken: adminOK})
-	d.srv = api.NewServer(router, d.log.With("subsystem", "api"))
+	router := api.NewRouter(d.routes(), api.RouterDeps{Logger: d.log.With("subsystem", "api"), Auth: verifier,
+		AdminToken: adminOK, Observe: d.metrics.Middleware})
+	scrape := api.RequireBearer(verifier, d.log.With("subsystem", "metrics"), d.metrics.Handler())
+	d.srv = api.NewServer(metrics.Mount(router, scrape), d.log.With("subsystem", "api"))
+	d.srv.ConnState = d.metrics.ConnState
+	if d.scrape, err = metrics.ListenOpen(c.Metrics, d.metrics.Handler(), d.log.With("subsystem", "metrics")); err != nil {
+		return err
+	}
 	if d.boot, _, err = listenBootstrap(c.Node.MetadataDir, d.system.TicketHandler()); err != nil {
 		return err
 	}
@@ -190,7 +204,7 @@ func (d *daemon) routes() []api.Route {
 	if sys == nil {
 		sys = &api.System{Version: version}
 	}
-	all, err := openapi.Mount(sys.Routes(), version)
+	all, err := openapi.Mount(append(sys.Routes(), (&api.Metrics{Sampler: d.sampler}).Routes()...), version)
 	if err != nil {
 		panic(err) // a route without its Doc: a programming error the route tests catch
 	}
@@ -244,6 +258,7 @@ func (d *daemon) shutdown() error {
 		errs = append(errs, fmt.Errorf("drain API: %w", err))
 	}
 	_ = d.boot.Shutdown(ctx)
+	_ = d.scrape.Shutdown(ctx)
 	if err := d.node.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop actors: %w", err))
 	}
@@ -270,6 +285,10 @@ func (d *daemon) close() {
 	if d.events != nil {
 		d.events.Close()
 	}
+	if d.sampler != nil {
+		d.sampler.Stop()
+	}
+	_ = d.scrape.Close()
 	if d.node != nil {
 		_ = d.node.Stop(context.Background())
 	}

@@ -17,6 +17,9 @@ type RouterDeps struct {
 	Auth Authenticator
 	// AdminToken reports whether the presented admin token is this daemon's, in constant time.
 	AdminToken func(presented string) bool
+	// Observe, when set, wraps every request first (metrics: it sees panics' 500s and chi's
+	// route pattern).
+	Observe func(http.Handler) http.Handler
 }
 
 // NewRouter mounts routes under /api/v1, each behind its access check and body rule, and answers
@@ -31,6 +34,9 @@ func NewRouter(routes []Route, deps RouterDeps) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	mux := chi.NewRouter()
+	if deps.Observe != nil {
+		mux.Use(deps.Observe)
+	}
 	mux.Use(recoverer(log), withLogger(log), headAsGet(mux))
 	for _, rt := range routes {
 		mux.Method(rt.Method, Prefix+rt.Pattern, guard(rt.Access, deps, bodyKind(rt.Body, rt.Handler)))
