@@ -38,6 +38,7 @@ bench: ## benchmarks with their anchors, side by side, ratios reported (docs/ben
 	$(GO) test -run '^$$' -bench 'WhoamiVsBare' -benchtime 1x ./cmd/meshhold
 	$(GO) test -run '^$$' -bench 'WhoamiInProcess' -benchtime 3s ./cmd/meshhold
 	$(GO) test -run '^$$' -bench Fanout -benchtime 1x ./http/stream
+	$(GO) test -run '^$$' -bench AuditedMutations -benchtime 33000x ./actors/audit
 	$(GO) test -run '^$$' -bench . ./persist/...
 
 clean: ## remove build output

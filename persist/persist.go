@@ -20,6 +20,14 @@ const (
 	Seqs Bucket = "seqs"
 	// Auth holds the password, sessions, API tokens and bootstrap tickets (actors/auth).
 	Auth Bucket = "auth"
+	// Audit is the audit ring (actors/audit): hash-chained records keyed by big-endian seq.
+	Audit Bucket = "audit"
+	// Profile holds the node's profile (actors/profile).
+	Profile Bucket = "profile"
+	// Contacts holds the contact list (actors/contacts).
+	Contacts Bucket = "contacts"
+	// Settings holds the runtime settings set away from their defaults (actors/settings).
+	Settings Bucket = "settings"
 )
 
 // Write is one record change; Delete removes Key.

@@ -9,5 +9,6 @@ func clientCommands() []*cobra.Command {
 		statusCommand(),
 		tokenCommand(),
 		bootstrapTicketCommand(),
+		auditCommand(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/meshhold/meshhold/actors/audit"
 	"github.com/meshhold/meshhold/actors/auth"
 	"github.com/meshhold/meshhold/actors/node"
 	"github.com/meshhold/meshhold/http/api"
@@ -43,7 +44,11 @@ func setPasswordOffline(ctx context.Context, cfg Config, pw string) (err error) 
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := node.Start(node.Deps{Store: store, NodeID: peerID.String(), Logger: log})
+	ring, err := audit.Open(store, cfg.Audit) // a password set offline is audited too
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	n, err := node.Start(node.Deps{Store: store, NodeID: peerID.String(), Logger: log, Hooks: ring.Hooks()})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 
+	"github.com/meshhold/meshhold/actors/audit"
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/http/metrics"
@@ -31,12 +32,14 @@ type Config struct {
 	Bus              natsbus.Config    `yaml:"bus"`
 	AtRest           keyring.Config    `yaml:"at_rest_encryption"`
 	Events           EventsConfig      `yaml:"events"`
+	Audit            audit.Config      `yaml:"audit"`
 	Metrics          metrics.Config    `yaml:"metrics"`
 	Log              LogConfig         `yaml:"log"`
 	Vaults           []VaultDecl       `yaml:"vaults"`
 	Webhooks         []WebhookDecl     `yaml:"webhooks"`
 	OutboundWebhooks []OutboundWebhook `yaml:"outbound_webhooks"`
 	PortForwards     []PortForward     `yaml:"port_forwards"`
+	Diagnostics      DiagnosticsConfig `yaml:"diagnostics"`
 
 	path string // the file it was loaded from
 }
@@ -54,6 +57,11 @@ type NodeConfig struct {
 type EventsConfig struct {
 	LogMax    uint64            `yaml:"log_max"`
 	Keepalive messages.Duration `yaml:"keepalive"`
+}
+
+// DiagnosticsConfig is the `diagnostics:` section: where problem reports are kept.
+type DiagnosticsConfig struct {
+	ReportsDir string `yaml:"reports_dir"` // default <metadata_dir>/reports
 }
 
 // LogConfig is the `log:` section; the --log-level and --log-format flags override it.
@@ -77,6 +85,7 @@ func defaultConfig(path string) Config {
 		API:     api.Defaults(),
 		Events:  EventsConfig{LogMax: 100_000, Keepalive: messages.Duration(20 * time.Second)},
 		Metrics: metrics.Defaults(),
+		Audit:   audit.Defaults(),
 		Log:     LogConfig{Level: "info", Format: "console"},
 		path:    path,
 	}
@@ -129,11 +138,15 @@ func (c *Config) finish() error {
 	dir := filepath.Dir(c.path)
 	c.Node.DataDir = resolvePath(dir, c.Node.DataDir)
 	c.Node.MetadataDir = resolvePath(dir, c.Node.MetadataDir)
+	if c.Diagnostics.ReportsDir == "" {
+		c.Diagnostics.ReportsDir = filepath.Join(c.Node.MetadataDir, "reports")
+	}
+	c.Diagnostics.ReportsDir = resolvePath(dir, c.Diagnostics.ReportsDir)
 	c.Bus.Defaults()
 	c.AtRest.Defaults(c.Node.MetadataDir)
 	c.AtRest.KeyFile = resolvePath(dir, c.AtRest.KeyFile)
 	checks := []func() error{c.validateMesh, c.validateNode, c.API.Validate, c.Bus.Validate, c.AtRest.Validate,
-		c.Events.validate, c.Metrics.Validate, c.Log.validate, c.validateDecls}
+		c.Events.validate, c.Audit.Validate, c.Metrics.Validate, c.Log.validate, c.validateDecls}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

@@ -18,10 +18,13 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/meshhold/meshhold/actors/audit"
 	"github.com/meshhold/meshhold/actors/auth"
+	"github.com/meshhold/meshhold/actors/contacts"
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/actors/node"
 	"github.com/meshhold/meshhold/actors/profile"
+	"github.com/meshhold/meshhold/actors/settings"
 	"github.com/meshhold/meshhold/bus/natsbus"
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/http/metrics"
@@ -52,9 +55,13 @@ type daemon struct {
 	tls     *tlsconf.Material
 	events  *stream.Broadcaster
 	system  *api.System
+	profile *api.Profile
+	logs    *logRing         // the recent log records, for diagnostics reports
+	diag    *api.Diagnostics // the diagnostics routes
 	ln      net.Listener
 	srv     *http.Server
 	boot    *http.Server // the bootstrap socket
+	audit   *audit.Ring
 	metrics *metrics.Counters
 	sampler *metrics.Sampler
 	scrape  *metrics.OpenListener // the opt-in open /metrics listener
@@ -66,7 +73,8 @@ type daemon struct {
 func runDaemon(cfg Config, log *slog.Logger, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	d := &daemon{cfg: cfg, log: log, out: out, started: time.Now()}
+	logs := newLogRing(logRingRecords, logRingBytes)
+	d := &daemon{cfg: cfg, log: withLogRing(log, logs), logs: logs, out: out, started: time.Now()}
 	if err := d.start(); err != nil {
 		d.close()
 		return err
@@ -119,11 +127,14 @@ func (d *daemon) start() error {
 	if d.bus, err = natsbus.Start(c.Bus, d.log.With("subsystem", "bus")); err != nil {
 		return fmt.Errorf("event bus: %w", err)
 	}
+	if d.audit, err = audit.Open(d.store, c.Audit); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
 	d.metrics = metrics.New(version)
 	d.sampler = metrics.NewSampler(d.metrics, metrics.DefaultInterval)
 	d.sampler.Start(context.Background())
 	d.node, err = node.Start(node.Deps{Store: d.store, Blocks: d.blocks, Bus: d.bus, NodeID: d.peerID.String(),
-		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax, Stats: d.metrics.ObserveCommit})
+		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax, Stats: d.metrics.ObserveCommit, Hooks: d.audit.Hooks()})
 	if err != nil {
 		return err
 	}
@@ -149,6 +160,14 @@ func (d *daemon) startAPI() error {
 	if err != nil {
 		return err
 	}
+	contactsMgr, err := d.node.Register(messages.ContactsKind, contacts.Load)
+	if err != nil {
+		return err
+	}
+	settingsMgr, err := d.node.Register(messages.SettingsKind, settings.Load)
+	if err != nil {
+		return err
+	}
 	verifier := auth.NewVerifier(d.store, host.SystemClock{}, d.node.Root, authMgr)
 	d.ownsRun = true // past the store lock: the run files are ours
 	adminOK, err := writeAdminToken(c.Node.MetadataDir)
@@ -171,6 +190,8 @@ func (d *daemon) startAPI() error {
 		Node:       &nodeInfo{d: d, verifier: verifier},
 		Events:     stream.Handler(stream.Config{Keepalive: c.Events.Keepalive.Std()}, d.events, host.EventLog{Store: d.store}),
 	}
+	d.diag = d.diagnostics(c.Diagnostics.ReportsDir, d.logs)
+	d.profile = &api.Profile{Actors: d.system.Actors, Profile: profileMgr, Contacts: contactsMgr, Settings: settingsMgr, Sealer: d.keys}
 	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
 		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
 	}
@@ -204,7 +225,23 @@ func (d *daemon) routes() []api.Route {
 	if sys == nil {
 		sys = &api.System{Version: version}
 	}
-	all, err := openapi.Mount(append(sys.Routes(), (&api.Metrics{Sampler: d.sampler}).Routes()...), version)
+	prof := d.profile
+	if prof == nil {
+		prof = &api.Profile{}
+	}
+	routes := append(sys.Routes(), prof.Routes()...)
+	routes = append(routes, (&api.Metrics{Sampler: d.sampler}).Routes()...)
+	diag := d.diag
+	if diag == nil {
+		diag = &api.Diagnostics{}
+	}
+	routes = append(routes, diag.Routes()...)
+	aud := &api.Audit{}
+	if d.store != nil {
+		aud.Store = d.store
+	}
+	routes = append(routes, aud.Routes()...)
+	all, err := openapi.Mount(routes, version)
 	if err != nil {
 		panic(err) // a route without its Doc: a programming error the route tests catch
 	}

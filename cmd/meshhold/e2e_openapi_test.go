@@ -89,6 +89,15 @@ func TestOpenAPIMatchesRouterAndAnswers(t *testing.T) {
 	check("GET", "/system/share-node", "", bearer(tok)...)
 	check("GET", "/system/share", "", bearer(tok)...) // 503 in limited mode
 	check("POST", "/auth/login", `{"password":"some password"}`)
+	check("GET", "/profile", "", bearer(tok)...)
+	check("PUT", "/profile", `{"display_name":"alpha prime","metered":true}`, bearer(tok)...)
+	check("POST", "/contacts", `{"node_id":"12D3KooWGzh4mH3pQqTjH5hJr8wZ8Kq4u5jmWbJ4hB9Q6Zc3mV7n","name":"bob"}`, bearer(tok)...)
+	check("GET", "/contacts", "", bearer(tok)...)
+	check("GET", "/settings", "", bearer(tok)...)
+	check("PUT", "/settings", `{"ui_theme":"dark"}`, bearer(tok)...)
+	check("POST", "/diagnostics/reports", "", bearer(tok)...)
+	check("GET", "/diagnostics/reports", "", bearer(tok)...)
+	check("GET", "/system/metrics", "", bearer(tok)...)
 	p.stop()
 }
 

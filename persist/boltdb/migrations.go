@@ -24,6 +24,8 @@ const schemaKey = "schema_version"
 var migrations = []Migration{
 	{Version: 1, Name: "spine buckets: meta, events, seqs", Apply: createBuckets(persist.Meta, persist.Events, persist.Seqs)},
 	{Version: 2, Name: "auth bucket", Apply: createBuckets(persist.Auth)},
+	{Version: 3, Name: "audit bucket", Apply: createBuckets(persist.Audit)},
+	{Version: 4, Name: "profile, contacts and settings buckets", Apply: createBuckets(persist.Profile, persist.Contacts, persist.Settings)},
 }
 
 // SchemaVersion is the version this build writes.
