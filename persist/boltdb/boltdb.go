@@ -81,6 +81,11 @@ func (s *Store) Commit(writes []persist.Write) error {
 // Version counts the commits made so far (persist.Versioned).
 func (s *Store) Version() uint64 { return s.version.Load() }
 
+// appendOnly are the buckets whose keys only grow (big-endian sequence numbers): their pages
+// are filled before they split, instead of bbolt's default half, which halves the pages a
+// commit writes to them.
+var appendOnly = map[persist.Bucket]bool{persist.Events: true, persist.Audit: true}
+
 func apply(tx *bolt.Tx, writes []persist.Write) error {
 	var b *bolt.Bucket
 	var name persist.Bucket
@@ -89,6 +94,9 @@ func apply(tx *bolt.Tx, writes []persist.Write) error {
 			name, b = w.Bucket, tx.Bucket([]byte(w.Bucket))
 			if b == nil {
 				return fmt.Errorf("%w %q", persist.ErrUnknownBucket, w.Bucket)
+			}
+			if appendOnly[name] {
+				b.FillPercent = 0.95
 			}
 		}
 		var err error
