@@ -7,51 +7,20 @@ import (
 	"time"
 
 	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/actors/host/coretest"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/persist"
-	"github.com/meshhold/meshhold/persist/memstore"
 )
 
-// driver steps the auth core as a host would, committing each step's writes at once.
-type driver struct {
-	t      *testing.T
-	store  *memstore.Store
-	core   host.Core
-	now    time.Time
-	events []string
-}
+// driver steps the auth core as a host would; time stands still unless a test moves Now.
+type driver struct{ *coretest.Driver }
 
 func newDriver(t *testing.T) *driver {
-	d := &driver{t: t, store: memstore.New(), now: time.UnixMilli(1_700_000_000_000)}
-	d.reload()
-	return d
-}
-
-// reload rebuilds the core from the records, as after a restart.
-func (d *driver) reload() {
-	core, err := Load(Config{MaxAttempts: 3, Window: time.Minute, Lockout: 5 * time.Minute})("auth/local", nil)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.core = core
-	d.step(host.Recovered{})
-}
-
-func (d *driver) step(msg any) any {
-	d.t.Helper()
-	snap, _ := d.store.Snapshot()
-	out := d.core.Step(d.now, msg, snap)
-	if err := d.store.Commit(out.Writes); err != nil {
-		d.t.Fatal(err)
-	}
-	for _, ev := range out.Events {
-		d.events = append(d.events, ev.Type)
-	}
-	return out.Reply
+	return &driver{coretest.New(t, "auth/local", Load(Config{MaxAttempts: 3, Window: time.Minute, Lockout: 5 * time.Minute}))}
 }
 
 func (d *driver) verifier() *Verifier {
-	return &Verifier{Store: d.store, Clock: clockAt{&d.now}, keys: keys{"auth/local/"}}
+	return &Verifier{Store: d.Store, Clock: clockAt{&d.Now}, keys: keys{"auth/local/"}}
 }
 
 type clockAt struct{ t *time.Time }
@@ -60,21 +29,21 @@ func (c clockAt) Now() time.Time { return *c.t }
 
 func (d *driver) login(ip, hash string, ok bool) (string, any) {
 	token, th := Mint(SessionPrefix)
-	s := messages.NewSession{ID: NewID(), TokenHash: th, ExpiresMs: d.now.Add(SessionTTL).UnixMilli()}
-	return token, d.step(messages.FinishLogin{IP: ip, Hash: hash, OK: ok, Session: s})
+	s := messages.NewSession{ID: NewID(), TokenHash: th, ExpiresMs: d.Now.Add(SessionTTL).UnixMilli()}
+	return token, d.Step(messages.FinishLogin{IP: ip, Hash: hash, OK: ok, Session: s})
 }
 
 func TestLoginBeforeAnyPasswordIsSetupRequired(t *testing.T) {
 	d := newDriver(t)
-	if err, _ := d.step(messages.BeginLogin{IP: "a"}).(error); !errors.Is(err, messages.ErrSetupRequired) {
+	if err, _ := d.Step(messages.BeginLogin{IP: "a"}).(error); !errors.Is(err, messages.ErrSetupRequired) {
 		t.Fatalf("BeginLogin with no password: %v", err)
 	}
 }
 
 func TestLoginSessionLogoutAndPasswordChangeRevokes(t *testing.T) {
 	d := newDriver(t)
-	d.step(messages.SetPassword{Hash: "H1", Via: "cli"})
-	if ch, ok := d.step(messages.BeginLogin{IP: "a"}).(messages.LoginChallenge); !ok || ch.Hash != "H1" {
+	d.Step(messages.SetPassword{Hash: "H1", Via: "cli"})
+	if ch, ok := d.Step(messages.BeginLogin{IP: "a"}).(messages.LoginChallenge); !ok || ch.Hash != "H1" {
 		t.Fatalf("challenge %v", ch)
 	}
 	token, reply := d.login("a", "H1", true)
@@ -86,12 +55,12 @@ func TestLoginSessionLogoutAndPasswordChangeRevokes(t *testing.T) {
 		t.Fatalf("fresh session: %v %v", p, err)
 	}
 	apiToken, h := Mint(TokenPrefix)
-	d.step(messages.CreateToken{ID: "t1", Name: "ci", Hash: h})
+	d.Step(messages.CreateToken{ID: "t1", Name: "ci", Hash: h})
 	if p, err := v.Authenticate(context.Background(), apiToken); err != nil || p.Name != "ci" {
 		t.Fatalf("api token: %v %v", p, err)
 	}
 	// A login verified against a password that changed meanwhile fails.
-	d.step(messages.SetPassword{Hash: "H2", Via: "admin-token"})
+	d.Step(messages.SetPassword{Hash: "H2", Via: "admin-token"})
 	if _, reply := d.login("a", "H1", true); !errors.Is(reply.(error), messages.ErrUnauthorized) {
 		t.Fatalf("login against the old hash: %v", reply)
 	}
@@ -101,15 +70,15 @@ func TestLoginSessionLogoutAndPasswordChangeRevokes(t *testing.T) {
 		}
 	}
 	token, _ = d.login("a", "H2", true)
-	if r := d.step(messages.Logout{TokenHash: Hash(token)}); r != (messages.LoggedOut{Found: true}) {
+	if r := d.Step(messages.Logout{TokenHash: Hash(token)}); r != (messages.LoggedOut{Found: true}) {
 		t.Fatalf("logout: %v", r)
 	}
 	if _, err := v.Authenticate(context.Background(), token); err == nil {
 		t.Fatal("session survived logout")
 	}
-	d.now = d.now.Add(SessionTTL + time.Second)
+	d.Now = d.Now.Add(SessionTTL + time.Second)
 	token, _ = d.login("a", "H2", true)
-	d.now = d.now.Add(SessionTTL)
+	d.Now = d.Now.Add(SessionTTL)
 	if _, err := v.Authenticate(context.Background(), token); err == nil {
 		t.Fatal("an expired session authenticated")
 	}
@@ -117,35 +86,39 @@ func TestLoginSessionLogoutAndPasswordChangeRevokes(t *testing.T) {
 
 func TestLockoutAfterMaxFailuresAndRestartForgets(t *testing.T) {
 	d := newDriver(t)
-	d.step(messages.SetPassword{Hash: "H", Via: "cli"})
+	d.Step(messages.SetPassword{Hash: "H", Via: "cli"})
 	for i := 0; i < 3; i++ {
 		if _, r := d.login("bad", "H", false); !errors.Is(r.(error), messages.ErrUnauthorized) {
 			t.Fatalf("failure %d: %v", i, r)
 		}
 	}
 	var retry *messages.RetryAfterError
-	if err, _ := d.step(messages.BeginLogin{IP: "bad"}).(error); !errors.As(err, &retry) || retry.After != 5*time.Minute {
+	if err, _ := d.Step(messages.BeginLogin{IP: "bad"}).(error); !errors.As(err, &retry) || retry.After != 5*time.Minute {
 		t.Fatalf("locked IP: %v", err)
 	}
-	if _, ok := d.step(messages.BeginLogin{IP: "good"}).(messages.LoginChallenge); !ok {
+	if _, ok := d.Step(messages.BeginLogin{IP: "good"}).(messages.LoginChallenge); !ok {
 		t.Fatal("another IP is locked out too")
 	}
-	d.now = d.now.Add(5*time.Minute + time.Millisecond)
-	if _, ok := d.step(messages.BeginLogin{IP: "bad"}).(messages.LoginChallenge); !ok {
+	d.Now = d.Now.Add(5*time.Minute + time.Millisecond)
+	if _, ok := d.Step(messages.BeginLogin{IP: "bad"}).(messages.LoginChallenge); !ok {
 		t.Fatal("the lockout did not end")
 	}
 	// Failures older than the window do not count.
 	d.login("slow", "H", false)
 	d.login("slow", "H", false)
-	d.now = d.now.Add(2 * time.Minute)
+	d.Now = d.Now.Add(2 * time.Minute)
 	d.login("slow", "H", false)
-	if _, ok := d.step(messages.BeginLogin{IP: "slow"}).(messages.LoginChallenge); !ok {
+	if _, ok := d.Step(messages.BeginLogin{IP: "slow"}).(messages.LoginChallenge); !ok {
 		t.Fatal("failures outside the window locked the IP")
 	}
 	want := []string{"password_changed", "login_failed", "login_failed", "login_failed", "login_locked_out"}
+	var events []string
+	for _, ev := range d.Events {
+		events = append(events, ev.Type)
+	}
 	for i, w := range want {
-		if d.events[i] != w {
-			t.Fatalf("events %v, want prefix %v", d.events, want)
+		if events[i] != w {
+			t.Fatalf("events %v, want prefix %v", events, want)
 		}
 	}
 }
@@ -153,10 +126,10 @@ func TestLockoutAfterMaxFailuresAndRestartForgets(t *testing.T) {
 func TestBootstrapTicketIsSingleUseAndExpires(t *testing.T) {
 	d := newDriver(t)
 	ticket, th := Mint(TicketPrefix)
-	d.step(messages.MintTicket{Hash: th, ExpiresMs: d.now.Add(time.Minute).UnixMilli()})
+	d.Step(messages.MintTicket{Hash: th, ExpiresMs: d.Now.Add(time.Minute).UnixMilli()})
 	exchange := func() any {
 		_, sh := Mint(SessionPrefix)
-		return d.step(messages.ExchangeTicket{TicketHash: Hash(ticket), Session: messages.NewSession{ID: NewID(), TokenHash: sh, ExpiresMs: d.now.Add(SessionTTL).UnixMilli()}})
+		return d.Step(messages.ExchangeTicket{TicketHash: Hash(ticket), Session: messages.NewSession{ID: NewID(), TokenHash: sh, ExpiresMs: d.Now.Add(SessionTTL).UnixMilli()}})
 	}
 	if _, ok := exchange().(messages.SessionIssued); !ok {
 		t.Fatal("first exchange failed")
@@ -165,8 +138,8 @@ func TestBootstrapTicketIsSingleUseAndExpires(t *testing.T) {
 		t.Fatalf("second exchange of the same ticket: %v", err)
 	}
 	ticket, th = Mint(TicketPrefix)
-	d.step(messages.MintTicket{Hash: th, ExpiresMs: d.now.Add(time.Minute).UnixMilli()})
-	d.now = d.now.Add(time.Minute)
+	d.Step(messages.MintTicket{Hash: th, ExpiresMs: d.Now.Add(time.Minute).UnixMilli()})
+	d.Now = d.Now.Add(time.Minute)
 	if err, _ := exchange().(error); !errors.Is(err, messages.ErrUnauthorized) {
 		t.Fatalf("expired ticket: %v", err)
 	}
@@ -176,33 +149,33 @@ func TestTokensListRevokeAndCollect(t *testing.T) {
 	d := newDriver(t)
 	_, h1 := Mint(TokenPrefix)
 	tok2, h2 := Mint(TokenPrefix)
-	d.step(messages.CreateToken{ID: "a", Name: "backup", Hash: h1})
-	d.now = d.now.Add(time.Second)
-	d.step(messages.CreateToken{ID: "b", Name: "metrics", Hash: h2, ExpiresMs: d.now.Add(time.Hour).UnixMilli()})
-	if err, _ := d.step(messages.CreateToken{ID: "c", Name: "backup", Hash: "x"}).(error); !errors.Is(err, messages.ErrConflict) {
+	d.Step(messages.CreateToken{ID: "a", Name: "backup", Hash: h1})
+	d.Now = d.Now.Add(time.Second)
+	d.Step(messages.CreateToken{ID: "b", Name: "metrics", Hash: h2, ExpiresMs: d.Now.Add(time.Hour).UnixMilli()})
+	if err, _ := d.Step(messages.CreateToken{ID: "c", Name: "backup", Hash: "x"}).(error); !errors.Is(err, messages.ErrConflict) {
 		t.Fatalf("duplicate name: %v", err)
 	}
-	if err, _ := d.step(messages.CreateToken{ID: "c", Name: " ", Hash: "x"}).(error); err == nil {
+	if err, _ := d.Step(messages.CreateToken{ID: "c", Name: " ", Hash: "x"}).(error); err == nil {
 		t.Fatal("blank name accepted")
 	}
-	list := d.step(messages.ListTokens{}).(messages.TokenList).Tokens
+	list := d.Step(messages.ListTokens{}).(messages.TokenList).Tokens
 	if len(list) != 2 || list[0].Name != "backup" || list[1].Name != "metrics" {
 		t.Fatalf("list %v", list)
 	}
-	if err, _ := d.step(messages.RevokeToken{ID: "zzz"}).(error); !errors.Is(err, messages.ErrNotFound) {
+	if err, _ := d.Step(messages.RevokeToken{ID: "zzz"}).(error); !errors.Is(err, messages.ErrNotFound) {
 		t.Fatalf("revoke unknown: %v", err)
 	}
-	d.step(messages.RevokeToken{ID: "a"})
-	if list := d.step(messages.ListTokens{}).(messages.TokenList).Tokens; len(list) != 1 || list[0].ID != "b" {
+	d.Step(messages.RevokeToken{ID: "a"})
+	if list := d.Step(messages.ListTokens{}).(messages.TokenList).Tokens; len(list) != 1 || list[0].ID != "b" {
 		t.Fatalf("after revoke: %v", list)
 	}
-	d.now = d.now.Add(2 * time.Hour)
+	d.Now = d.Now.Add(2 * time.Hour)
 	if _, err := d.verifier().Authenticate(context.Background(), tok2); err == nil {
 		t.Fatal("an expired API token authenticated")
 	}
-	d.step(host.Wake{Key: "gc"})
+	d.Step(host.Wake{Key: "gc"})
 	n := 0
-	_ = persist.ReadWith(d.store, func(v persist.View) error {
+	_ = persist.ReadWith(d.Store, func(v persist.View) error {
 		v.Scan(persist.Auth, "auth/local/token", "", func(string, []byte) bool { n++; return true })
 		return nil
 	})

@@ -8,56 +8,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/actors/host/coretest"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/messages/storev1"
 	"github.com/meshhold/meshhold/persist"
-	"github.com/meshhold/meshhold/persist/memstore"
 )
 
 const entity = messages.ProfileKind + "/" + messages.ProfileID
 
-// driver steps the profile core as a host would, committing each step's writes at once.
-type driver struct {
-	t      *testing.T
-	store  *memstore.Store
-	core   host.Core
-	now    time.Time
-	events []host.Event
-}
+// driver steps the profile core as a host would, a second apart.
+type driver struct{ *coretest.Driver }
 
 func newDriver(t *testing.T) *driver {
-	return &driver{t: t, store: memstore.New(), now: time.UnixMilli(1_700_000_000_000)}
+	d := &driver{coretest.New(t, entity, Load("12D3KooWself"))}
+	d.Tick = time.Second
+	return d
 }
 
-// start writes config's node name as the daemon does at each start, then loads the core.
+// start writes config's node name as the daemon does at each start, then reloads the core.
 func (d *driver) start(configName string) {
-	d.t.Helper()
+	d.T.Helper()
 	info := marshal(&storev1.NodeInfo{Name: configName})
-	if err := d.store.Commit([]persist.Write{{Bucket: persist.Meta, Key: InfoKey, Value: info}}); err != nil {
-		d.t.Fatal(err)
+	if err := d.Store.Commit([]persist.Write{{Bucket: persist.Meta, Key: InfoKey, Value: info}}); err != nil {
+		d.T.Fatal(err)
 	}
-	snap, _ := d.store.Snapshot()
-	core, err := Load("12D3KooWself")(entity, snap)
-	snap.Release()
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.core = core
-	d.step(host.Recovered{})
-}
-
-func (d *driver) step(msg any) any {
-	d.t.Helper()
-	d.now = d.now.Add(time.Second)
-	snap, _ := d.store.Snapshot()
-	defer snap.Release()
-	out := d.core.Step(d.now, msg, snap)
-	if err := d.store.Commit(out.Writes); err != nil {
-		d.t.Fatal(err)
-	}
-	d.events = append(d.events, out.Events...)
-	return out.Reply
+	d.Reload()
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -104,7 +79,7 @@ func TestUpdateValidatesEachField(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDriver(t)
 			d.start("alpha")
-			reply := d.step(tc.upd)
+			reply := d.Step(tc.upd)
 			var invalid *messages.InvalidError
 			switch {
 			case tc.want == "":
@@ -121,23 +96,23 @@ func TestUpdateValidatesEachField(t *testing.T) {
 func TestUpdateReportsChangedFieldsOnly(t *testing.T) {
 	d := newDriver(t)
 	d.start("alpha")
-	d.events = nil
-	p := d.step(messages.UpdateProfile{DisplayName: ptr("Bob"), Metered: ptr(true), Avatar: ptr("")}).(messages.Profile)
-	if p.DisplayName != "Bob" || !p.Metered || p.NodeID != "12D3KooWself" || p.UpdatedMs != d.now.UnixMilli() {
+	d.Events = nil
+	p := d.Step(messages.UpdateProfile{DisplayName: ptr("Bob"), Metered: ptr(true), Avatar: ptr("")}).(messages.Profile)
+	if p.DisplayName != "Bob" || !p.Metered || p.NodeID != "12D3KooWself" || p.UpdatedMs != d.Now.UnixMilli() {
 		t.Fatalf("profile %+v", p)
 	}
 	want := messages.ProfileChanged{Fields: []string{"display_name", "metered"}, DisplayName: "Bob", Metered: true, Via: "api"}
-	if len(d.events) != 1 || d.events[0].Type != "profile_changed" || !equalJSON(d.events[0].Data, want) {
-		t.Fatalf("events %+v", d.events)
+	if len(d.Events) != 1 || d.Events[0].Type != "profile_changed" || !equalJSON(d.Events[0].Data, want) {
+		t.Fatalf("events %+v", d.Events)
 	}
-	d.step(messages.UpdateProfile{DisplayName: ptr("Bob"), Metered: ptr(true)})
-	if len(d.events) != 1 {
-		t.Fatalf("an update that changes nothing reported %+v", d.events[1:])
+	d.Step(messages.UpdateProfile{DisplayName: ptr("Bob"), Metered: ptr(true)})
+	if len(d.Events) != 1 {
+		t.Fatalf("an update that changes nothing reported %+v", d.Events[1:])
 	}
-	if w := d.step(messages.GetWhoami{}).(messages.Whoami); w.Name != "Bob" {
+	if w := d.Step(messages.GetWhoami{}).(messages.Whoami); w.Name != "Bob" {
 		t.Fatalf("whoami %+v", w)
 	}
-	if err, _ := d.step("bogus").(error); err == nil {
+	if err, _ := d.Step("bogus").(error); err == nil {
 		t.Fatal("an unknown command was answered")
 	}
 }

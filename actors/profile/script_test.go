@@ -52,25 +52,25 @@ func TestScripts(t *testing.T) {
 func (d *driver) run(block string) string {
 	lines := strings.Split(block, "\n")
 	verb, arg, _ := strings.Cut(lines[len(lines)-1], " ")
-	d.events = nil
+	d.Events = nil
 	var reply any
 	switch verb {
 	case "start":
 		d.start(arg)
-		reply = d.step(messages.GetWhoami{})
+		reply = d.Step(messages.GetWhoami{})
 	case "put":
 		var upd messages.UpdateProfile
 		if err := json.Unmarshal([]byte(arg), &upd); err != nil {
-			d.t.Fatalf("put %s: %v", arg, err)
+			d.T.Fatalf("put %s: %v", arg, err)
 		}
-		reply = d.step(upd)
+		reply = d.Step(upd)
 	case "get":
-		reply = d.step(messages.GetProfile{})
+		reply = d.Step(messages.GetProfile{})
 	default:
-		d.t.Fatalf("unknown command %q", verb)
+		d.T.Fatalf("unknown command %q", verb)
 	}
 	var out []string
-	for _, ev := range d.events {
+	for _, ev := range d.Events {
 		out = append(out, fmt.Sprintf("event %s %s", ev.Type, jsonOf(ev.Data)))
 	}
 	if err, ok := reply.(error); ok {

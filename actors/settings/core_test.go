@@ -7,51 +7,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/actors/host/coretest"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/persist"
-	"github.com/meshhold/meshhold/persist/memstore"
 )
 
 const entity = messages.SettingsKind + "/" + messages.SettingsID
 
-// driver steps the settings core as a host would, committing each step's writes at once.
-type driver struct {
-	t      *testing.T
-	store  *memstore.Store
-	core   host.Core
-	now    time.Time
-	events []string
-}
+// driver steps the settings core as a host would, a second apart.
+type driver struct{ *coretest.Driver }
 
 func newDriver(t *testing.T) *driver {
-	d := &driver{t: t, store: memstore.New(), now: time.UnixMilli(1_700_000_000_000)}
-	d.store.Buckets = []persist.Bucket{persist.Settings}
-	core, err := Load(entity, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.core = core
-	d.step(host.Recovered{})
+	d := &driver{coretest.New(t, entity, Load)}
+	d.Store.Buckets = []persist.Bucket{persist.Settings}
+	d.Tick = time.Second
 	return d
 }
 
-func (d *driver) step(msg any) any {
-	d.t.Helper()
-	d.now = d.now.Add(time.Second)
-	snap, _ := d.store.Snapshot()
-	defer snap.Release()
-	out := d.core.Step(d.now, msg, snap)
-	if len(out.Writes) > 0 {
-		if err := d.store.Commit(out.Writes); err != nil {
-			d.t.Fatal(err)
-		}
-	}
-	for _, ev := range out.Events {
+// events renders each event as its type and JSON data.
+func (d *driver) events() []string {
+	var out []string
+	for _, ev := range d.Events {
 		b, _ := json.Marshal(ev.Data)
-		d.events = append(d.events, ev.Type+" "+string(b))
+		out = append(out, ev.Type+" "+string(b))
 	}
-	return out.Reply
+	return out
 }
 
 // set applies changes given as key → JSON value ("null" resets; a secret's value is sealed
@@ -70,7 +50,7 @@ func (d *driver) set(kv ...string) any {
 		}
 		m.Changes = append(m.Changes, ch)
 	}
-	return d.step(m)
+	return d.Step(m)
 }
 
 // show renders a SettingsList as key=value pairs; secrets as set/unset.
@@ -92,7 +72,7 @@ func show(l messages.SettingsList) string {
 func TestDefaultsUpdateResetAndEvents(t *testing.T) {
 	d := newDriver(t)
 	defaults := `acoustid_api_key=unset default_replication_factor=2 enrichment_enabled=false musicbrainz_user_agent="" tmdb_api_key=unset ui_theme="system"`
-	if got := show(d.step(messages.GetSettings{}).(messages.SettingsList)); got != defaults {
+	if got := show(d.Step(messages.GetSettings{}).(messages.SettingsList)); got != defaults {
 		t.Fatalf("defaults:\n%s\nwant\n%s", got, defaults)
 	}
 	r := d.set("ui_theme", `"dark"`, "tmdb_api_key", "sealed:k1", "default_replication_factor", "3", "enrichment_enabled", "false")
@@ -100,14 +80,14 @@ func TestDefaultsUpdateResetAndEvents(t *testing.T) {
 	if got := show(r.(messages.SettingsList)); got != want {
 		t.Fatalf("after update:\n%s\nwant\n%s", got, want)
 	}
-	if got := show(d.step(messages.GetSettings{}).(messages.SettingsList)); got != want {
+	if got := show(d.Step(messages.GetSettings{}).(messages.SettingsList)); got != want {
 		t.Fatalf("read back:\n%s\nwant\n%s", got, want)
 	}
 	d.set("ui_theme", `"dark"`)                               // unchanged: no event
 	d.set("ui_theme", `"system"`)                             // back to the default: the record goes
 	d.set("tmdb_api_key", "null", "acoustid_api_key", "null") // only the set one changes
 	d.set("acoustid_api_key", "null")                         // nothing to reset: no event
-	if got := show(d.step(messages.GetSettings{}).(messages.SettingsList)); got != strings.Replace(defaults, "=2", "=3", 1) {
+	if got := show(d.Step(messages.GetSettings{}).(messages.SettingsList)); got != strings.Replace(defaults, "=2", "=3", 1) {
 		t.Fatalf("after resets: %s", got)
 	}
 	wantEvents := []string{
@@ -115,10 +95,11 @@ func TestDefaultsUpdateResetAndEvents(t *testing.T) {
 		`settings_changed {"keys":["ui_theme"]}`,
 		`settings_changed {"keys":["tmdb_api_key"]}`,
 	}
-	if strings.Join(d.events, "\n") != strings.Join(wantEvents, "\n") {
-		t.Fatalf("events:\n%s\nwant\n%s", strings.Join(d.events, "\n"), strings.Join(wantEvents, "\n"))
+	events := d.events()
+	if strings.Join(events, "\n") != strings.Join(wantEvents, "\n") {
+		t.Fatalf("events:\n%s\nwant\n%s", strings.Join(events, "\n"), strings.Join(wantEvents, "\n"))
 	}
-	for _, e := range d.events {
+	for _, e := range events {
 		if strings.Contains(e, "sealed:") {
 			t.Fatalf("an event carries a secret: %s", e)
 		}
@@ -148,7 +129,7 @@ func TestUpdateIsAllOrNothing(t *testing.T) {
 			if !errors.As(err, &invalid) || invalid.Field != tc.field || !strings.Contains(invalid.Reason, tc.want) {
 				t.Fatalf("got %v, want %s: …%s…", err, tc.field, tc.want)
 			}
-			if d.store.Commits() != 0 || len(d.events) != 0 {
+			if d.Store.Commits() != 0 || len(d.Events) != 0 {
 				t.Fatal("a refused update wrote")
 			}
 		})
