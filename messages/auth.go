@@ -102,3 +102,17 @@ type TokenUsed struct {
 	Hash string
 	AtMs int64
 }
+
+// CheckAttempt asks whether IP may try a secret now (vault unlock shares the login lockout
+// budget); answers AttemptAllowed, or a RetryAfterError(ErrTooManyRequests).
+type CheckAttempt struct{ IP string }
+
+// AttemptAllowed answers CheckAttempt.
+type AttemptAllowed struct{}
+
+// AttemptFailed counts a wrong secret from IP towards its lockout (What names it in the event,
+// e.g. "vault_unlock"); answers AttemptAllowed, or the lockout error once IP is locked out.
+type AttemptFailed struct {
+	IP   string
+	What string
+}

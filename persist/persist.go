@@ -28,6 +28,10 @@ const (
 	Contacts Bucket = "contacts"
 	// Settings holds the runtime settings set away from their defaults (actors/settings).
 	Settings Bucket = "settings"
+	// Vaults holds every vault's metadata, keyed by vault id (actors/vault registry).
+	Vaults Bucket = "vaults"
+	// Catalog holds the vaults' catalogs, every key prefixed vault/<id>/ (actors/vault).
+	Catalog Bucket = "catalog"
 )
 
 // Write is one record change; Delete removes Key.

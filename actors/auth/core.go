@@ -63,6 +63,20 @@ func (c *core) Step(now time.Time, msg any, v persist.View) host.Output {
 		return c.beginLogin(ms, m, v)
 	case messages.FinishLogin:
 		return c.finishLogin(ms, m, v)
+	case messages.CheckAttempt:
+		if a := c.failed[m.IP]; a != nil && a.lockedUntil > ms {
+			return host.Output{Reply: lockedOut(a.lockedUntil - ms)}
+		}
+		return host.Output{Reply: messages.AttemptAllowed{}}
+	case messages.AttemptFailed:
+		out := c.loginFailed(ms, m.IP)
+		out.Events[0].Data.(map[string]any)["what"] = m.What
+		if a := c.failed[m.IP]; a != nil && a.lockedUntil > ms {
+			out.Reply = lockedOut(a.lockedUntil - ms)
+		} else {
+			out.Reply = messages.AttemptAllowed{}
+		}
+		return out
 	case messages.Logout:
 		return c.logout(m, v)
 	case messages.MintTicket:

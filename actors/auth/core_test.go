@@ -200,3 +200,21 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 		t.Error("a foreign hash was accepted")
 	}
 }
+
+// A wrong vault password counts towards the same lockout as wrong logins.
+func TestUnlockAttemptsShareTheLoginLockout(t *testing.T) {
+	d := newDriver(t)
+	d.Step(messages.SetPassword{Hash: "H", Via: "cli"})
+	d.login("ip", "H", false)
+	d.login("ip", "H", false)
+	if _, ok := d.Step(messages.CheckAttempt{IP: "ip"}).(messages.AttemptAllowed); !ok {
+		t.Fatal("two failures already lock out (the budget is 3)")
+	}
+	var retry *messages.RetryAfterError
+	if err, _ := d.Step(messages.AttemptFailed{IP: "ip", What: "vault_unlock"}).(error); !errors.As(err, &retry) {
+		t.Fatalf("the third failure, an unlock, does not lock out: %v", err)
+	}
+	if err, _ := d.Step(messages.BeginLogin{IP: "ip"}).(error); !errors.As(err, &retry) {
+		t.Fatalf("after an unlock failure locked the IP out, login is still allowed: %v", err)
+	}
+}

@@ -271,12 +271,13 @@ func TestStopDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 	const entities = 4
 	var acked [entities]atomic.Uint64
 	var wg sync.WaitGroup
+	root, mgr := r.node.Root, r.mgr.PID // r.stop clears r.node while the clients still run
 	for c := 0; c < 32; c++ {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
 			for {
-				v, err := host.Ask[value](context.Background(), r.node.Root, r.mgr.PID, host.To{ID: fmt.Sprint(c % entities), Msg: incr{By: 1}}, 500*time.Millisecond)
+				v, err := host.Ask[value](context.Background(), root, mgr, host.To{ID: fmt.Sprint(c % entities), Msg: incr{By: 1}}, 500*time.Millisecond)
 				if err != nil {
 					return
 				}

@@ -33,6 +33,7 @@ import (
 	"github.com/meshhold/meshhold/http/tlsconf"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p/identity"
+	"github.com/meshhold/meshhold/persist/blockgc"
 	"github.com/meshhold/meshhold/persist/blockstore"
 	"github.com/meshhold/meshhold/persist/boltdb"
 	"github.com/meshhold/meshhold/persist/keyring"
@@ -56,6 +57,8 @@ type daemon struct {
 	events  *stream.Broadcaster
 	system  *api.System
 	profile *api.Profile
+	vaults  *api.Vaults
+	pins    *blockgc.Pins
 	logs    *logRing         // the recent log records, for diagnostics reports
 	diag    *api.Diagnostics // the diagnostics routes
 	ln      net.Listener
@@ -191,6 +194,9 @@ func (d *daemon) startAPI() error {
 		Events:     stream.Handler(stream.Config{Keepalive: c.Events.Keepalive.Std()}, d.events, host.EventLog{Store: d.store}),
 	}
 	d.diag = d.diagnostics(c.Diagnostics.ReportsDir, d.logs)
+	if err := d.startVaults(authMgr); err != nil {
+		return err
+	}
 	d.profile = &api.Profile{Actors: d.system.Actors, Profile: profileMgr, Contacts: contactsMgr, Settings: settingsMgr, Sealer: d.keys}
 	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
 		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
@@ -236,6 +242,12 @@ func (d *daemon) routes() []api.Route {
 		diag = &api.Diagnostics{}
 	}
 	routes = append(routes, diag.Routes()...)
+	vaults := d.vaults
+	if vaults == nil {
+		vaults = &api.Vaults{}
+	}
+	routes = append(routes, vaults.Routes()...)
+	routes = append(routes, (&api.Browse{Home: homeDir()}).Routes()...)
 	aud := &api.Audit{}
 	if d.store != nil {
 		aud.Store = d.store

@@ -59,6 +59,7 @@ var statusOf = []struct {
 	{messages.ErrNotImplemented, http.StatusNotImplemented, true},
 	{messages.ErrTooManyRequests, http.StatusTooManyRequests, false},
 	{messages.ErrSetupRequired, http.StatusServiceUnavailable, true},
+	{messages.ErrQuota, http.StatusInsufficientStorage, false},
 	{context.DeadlineExceeded, http.StatusGatewayTimeout, false},
 }
 
@@ -92,6 +93,14 @@ func Status(err error) (status int, message string) {
 
 // WriteError answers with err's status and `{"error": …}`; 5xx causes are logged, not sent.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var quota *messages.QuotaError
+	if errors.As(err, &quota) { // 507 carries the quota's numbers beside the message
+		WriteJSON(w, http.StatusInsufficientStorage, struct {
+			Error string `json:"error"`
+			*messages.QuotaError
+		}{quota.Error(), quota})
+		return
+	}
 	status, msg := Status(err)
 	if status >= 500 {
 		log := loggerFrom(r.Context())

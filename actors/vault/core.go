@@ -1,0 +1,167 @@
+// Package vault holds the vault actors' cores: the registry (entity vaults/registry), which
+// owns every vault's metadata, and one core per vault (entity vault/<id>), which owns the
+// vault's catalog — versions, the plaintext path index, block reference counts, policy and
+// usage — and serialises its mutations. docs/vaults.md is the design.
+package vault
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/messages"
+	"github.com/meshhold/meshhold/messages/storev1"
+	"github.com/meshhold/meshhold/persist"
+	"github.com/meshhold/meshhold/persist/vaultcrypt"
+)
+
+// core is one vault. It caches the small, hot state (registry record, key, policy, usage) and
+// reads everything else through the view.
+type core struct {
+	id   string
+	keys keys
+	deps Deps
+
+	metaRaw []byte
+	meta    *storev1.VaultMeta // nil: no such vault
+
+	key   messages.VaultKey
+	rc    *vaultcrypt.RecordCipher // nil while locked
+	check []byte                   // the stored key check; nil until the vault first had its key
+
+	policy *storev1.VaultPolicy
+	usage  *storev1.VaultUsage
+
+	seed     []persist.Write // records the load found missing, written by the next step
+	attached bool            // the next step arms the retention timer
+	sweep    sweepState
+}
+
+// errLocked answers file commands while the vault's key is not held.
+var errLocked = fmt.Errorf("vault %w", messages.ErrLocked)
+
+func (c *core) Step(now time.Time, msg any, v persist.View) host.Output {
+	if err := c.refresh(v); err != nil {
+		return host.Output{Reply: err}
+	}
+	out := c.step(now, msg, v)
+	if len(c.seed) > 0 && c.live() {
+		out.Writes = append(c.seed, out.Writes...)
+		c.seed = nil
+	}
+	if c.attached && c.live() {
+		c.attached = false
+		out.Timers = append(out.Timers, c.retentionTimer(now))
+	}
+	return out
+}
+
+func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
+	switch m := msg.(type) {
+	case host.Recovered:
+		if c.meta != nil && c.meta.Deleted && catalogLeft(v, c.id) {
+			return host.Output{Timers: []host.Timer{{Key: timerPurge, At: now}}}
+		}
+		return host.Output{}
+	case host.Wake:
+		switch m.Key {
+		case timerRetention:
+			return c.sweepStep(now, v)
+		case timerPurge:
+			return c.purgeStep(now, v)
+		}
+		return host.Output{}
+	case messages.PurgeVault:
+		return c.startPurge(now, v)
+	case messages.ForgetOrphans:
+		return c.forgetOrphans(m, v)
+	}
+	if !c.live() {
+		return host.Output{Reply: messages.NotFound("vault")}
+	}
+	switch m := msg.(type) {
+	case messages.GetVault:
+		return host.Output{Reply: c.status()}
+	case messages.SetPolicy:
+		return c.setPolicy(now, m)
+	case messages.LockVault:
+		return c.lock()
+	case messages.UnlockVault:
+		return c.unlock(now, m)
+	case messages.GetAnalytics:
+		return host.Output{Reply: c.analytics(now, m, v)}
+	}
+	switch msg.(type) {
+	case messages.BeginUpload, messages.CommitUpload, messages.StatFile, messages.ListFiles, messages.GetHistory,
+		messages.OpenVersion, messages.DeleteFile, messages.RestoreFile, messages.ResolveConflict:
+		if c.rc == nil {
+			return host.Output{Reply: errLocked}
+		}
+	}
+	return c.files(now.UnixMilli(), msg, v)
+}
+
+// files runs the commands that need the key.
+func (c *core) files(ms int64, msg any, v persist.View) host.Output {
+	switch m := msg.(type) {
+	case messages.BeginUpload:
+		return host.Output{Reply: c.beginUpload(m, v)}
+	case messages.CommitUpload:
+		return c.commitUpload(ms, m, v)
+	case messages.StatFile:
+		return host.Output{Reply: c.stat(m, v)}
+	case messages.ListFiles:
+		return host.Output{Reply: c.list(m, v)}
+	case messages.GetHistory:
+		return host.Output{Reply: c.history(m, v)}
+	case messages.OpenVersion:
+		return host.Output{Reply: c.openForRead(m, v)}
+	case messages.DeleteFile:
+		return c.deleteFile(ms, m, v)
+	case messages.RestoreFile:
+		return c.restore(ms, m, v)
+	case messages.ResolveConflict:
+		return c.resolve(ms, m, v)
+	}
+	return host.Output{Reply: fmt.Errorf("vault: unknown command %T", msg)}
+}
+
+func (c *core) status() messages.VaultStatus {
+	return messages.VaultStatus{
+		ID: c.id, Locked: c.rc == nil, PasswordProtected: c.meta.Wrap != nil,
+		Policy: policyInfo(c.policy), Usage: usageInfo(c.usage),
+	}
+}
+
+func (c *core) lock() host.Output {
+	if c.meta.Wrap == nil {
+		return host.Output{Reply: fmt.Errorf("%w: vault %s has no password, so it cannot be locked", messages.ErrConflict, c.id)}
+	}
+	if c.rc == nil {
+		return host.Output{Reply: c.status()}
+	}
+	c.dropKey()
+	return host.Output{Events: []host.Event{{Type: "vault_locked", Data: map[string]any{"vault_id": c.id}}}, Reply: c.status()}
+}
+
+func (c *core) unlock(now time.Time, m messages.UnlockVault) host.Output {
+	if c.rc != nil {
+		if m.Key != c.key {
+			return host.Output{Reply: fmt.Errorf("%w: the key does not open vault %s", messages.ErrForbidden, c.id)}
+		}
+		return host.Output{Reply: c.status()}
+	}
+	if err := c.setKey(m.Key); err != nil {
+		return host.Output{Reply: err}
+	}
+	out := host.Output{Events: []host.Event{{Type: "vault_unlocked", Data: map[string]any{"vault_id": c.id}}}}
+	if c.check == nil {
+		c.check = c.rc.Seal([]byte(keyCheckText))
+		out.Writes = []persist.Write{{Bucket: persist.Catalog, Key: c.keys.keyCheck(), Value: c.check}}
+	}
+	if c.sweep.due {
+		out.Timers = []host.Timer{{Key: timerRetention, At: now}}
+	}
+	out.Reply = c.status()
+	return out
+}

@@ -1,0 +1,146 @@
+package vault
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/meshhold/meshhold/persist"
+)
+
+// keys lays out one vault's catalog in persist.Catalog, every key under vault/<id>/.
+type keys struct{ p string }
+
+func catalogKeys(id string) keys { return keys{p: "vault/" + id + "/"} }
+
+func (k keys) all() string      { return k.p }
+func (k keys) policy() string   { return k.p + "policy" }
+func (k keys) usage() string    { return k.p + "usage" }
+func (k keys) keyCheck() string { return k.p + "keycheck" }
+
+func (k keys) versions() string           { return k.p + "ver/" }
+func (k keys) version(addr []byte) string { return k.versions() + hex.EncodeToString(addr) }
+
+func (k keys) paths() string            { return k.p + "path/" }
+func (k keys) path(p string) string     { return k.paths() + p }
+func (k keys) pathOf(key string) string { return strings.TrimPrefix(key, k.paths()) }
+
+// history keys are hist/<path>\x00<seq BE8>: a path's versions in commit order (paths hold no NUL).
+func (k keys) history(p string) string { return k.p + "hist/" + p + "\x00" }
+func (k keys) historyAt(p string, seq uint64) string {
+	return string(binary.BigEndian.AppendUint64([]byte(k.history(p)), seq))
+}
+
+func (k keys) refs() string              { return k.p + "ref/" }
+func (k keys) ref(addr []byte) string    { return k.refs() + hex.EncodeToString(addr) }
+func (k keys) orphans() string           { return k.p + "orphan/" }
+func (k keys) orphan(addr []byte) string { return k.orphans() + hex.EncodeToString(addr) }
+
+func (k keys) types() string              { return k.p + "stat/type/" }
+func (k keys) authors() string            { return k.p + "stat/author/" }
+func (k keys) days() string               { return k.p + "stat/day/" }
+func (k keys) statType(ct string) string  { return k.types() + ct }
+func (k keys) statAuthor(a string) string { return k.authors() + a }
+func (k keys) statDay(day string) string  { return k.days() + day }
+
+// txn stages one step's catalog changes: reads see the step's own writes first, and the
+// writes come out sorted by key, so the output never depends on map order.
+type txn struct {
+	v       persist.View
+	pending map[string][]byte // nil value: deleted
+}
+
+func newTxn(v persist.View) *txn { return &txn{v: v, pending: map[string][]byte{}} }
+
+func (t *txn) get(key string) ([]byte, bool) {
+	if val, ok := t.pending[key]; ok {
+		return val, val != nil
+	}
+	return t.v.Get(persist.Catalog, key)
+}
+
+func (t *txn) put(key string, val []byte) { t.pending[key] = val }
+func (t *txn) del(key string)             { t.pending[key] = nil }
+
+// load reads key into m; false when it is missing. An unreadable record is a storage fault.
+func (t *txn) load(key string, m proto.Message) bool {
+	raw, ok := t.get(key)
+	if !ok {
+		return false
+	}
+	if err := proto.Unmarshal(raw, m); err != nil {
+		panic(fmt.Errorf("vault: decode %s: %w", key, err)) // the host restarts the actor
+	}
+	return true
+}
+
+func (t *txn) store(key string, m proto.Message) { t.put(key, marshal(m)) }
+
+// kv is one record a scan found.
+type kv struct {
+	key string
+	val []byte
+}
+
+// scanAll returns every record under prefix, the step's own writes included, in key order.
+// Only for small prefixes (one path's history).
+func (t *txn) scanAll(prefix string) []kv {
+	seen := map[string]bool{}
+	var out []kv
+	t.v.Scan(persist.Catalog, prefix, "", func(k string, v []byte) bool {
+		seen[k] = true
+		if val, ok := t.pending[k]; ok {
+			if val != nil {
+				out = append(out, kv{k, val})
+			}
+			return true
+		}
+		out = append(out, kv{k, slices.Clone(v)})
+		return true
+	})
+	for k, val := range t.pending {
+		if !seen[k] && val != nil && strings.HasPrefix(k, prefix) {
+			out = append(out, kv{k, val})
+		}
+	}
+	slices.SortFunc(out, func(a, b kv) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// writes returns the staged changes in key order.
+func (t *txn) writes() []persist.Write {
+	ks := make([]string, 0, len(t.pending))
+	for k := range t.pending {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	out := make([]persist.Write, 0, len(ks))
+	for _, k := range ks {
+		if v := t.pending[k]; v == nil {
+			out = append(out, persist.Write{Bucket: persist.Catalog, Key: k, Delete: true})
+		} else {
+			out = append(out, persist.Write{Bucket: persist.Catalog, Key: k, Value: v})
+		}
+	}
+	return out
+}
+
+// marshal encodes deterministically: a version's address depends on its bytes.
+func marshal(m proto.Message) []byte {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		panic(err) // records are plain messages: marshalling cannot fail
+	}
+	return b
+}
+
+func uint64BE(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

@@ -1,0 +1,162 @@
+package vault_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshhold/meshhold/messages"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.txt")
+
+// TestScripts runs testdata/*.txt: blocks of a command, "----" and the output it must give
+// (events, then the reply), separated by blank lines; -rewrite writes the output instead.
+// Contents stand for themselves (versions show as v<n>, numbered in order of appearance).
+//
+//	put <path> <content> [base=<content>] [if-match=<content>]
+//	delete|history|stat <path>      restore|resolve <path> <content>
+//	list [prefix] [deleted]         usage      lock      unlock      reload
+//	policy keep_versions=<n> | hard_quota=<n> | keep_deleted_for=<duration>
+//	later <duration>                wake <timer>
+func TestScripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &script{rig: newRig(t), names: map[string]string{}, contents: map[string]string{}}
+			s.create(messages.VaultPolicy{}, false)
+			var got strings.Builder
+			for _, block := range strings.Split(strings.TrimSpace(string(src)), "\n\n") {
+				cmd, want, _ := strings.Cut(block+"\n", "\n----\n")
+				out := s.run(cmd)
+				got.WriteString(cmd + "\n----\n" + out + "\n\n")
+				if !*rewrite && strings.TrimSpace(want) != out {
+					t.Errorf("%s\n----\ngot:\n%s\nwant:\n%s", cmd, out, want)
+				}
+			}
+			if *rewrite {
+				if err := os.WriteFile(file, []byte(strings.TrimSuffix(got.String(), "\n")), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type script struct {
+	*rig
+	names    map[string]string // version addr → v<n>
+	contents map[string]string // content hash → content
+}
+
+// run performs a block's last line (earlier lines are # comments) and describes the result.
+func (s *script) run(block string) string {
+	lines := strings.Split(block, "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	arg := func(i int) string {
+		if i < len(f) {
+			return f[i]
+		}
+		return ""
+	}
+	var reply any
+	switch f[0] {
+	case "put":
+		cmd := messages.CommitUpload{Path: f[1], Manifest: manifest(f[2], 4), ContentType: "text/plain"}
+		s.contents[hashOf(f[2])] = f[2]
+		for _, opt := range f[3:] {
+			k, v, _ := strings.Cut(opt, "=")
+			if k == "base" {
+				cmd.Base = hashOf(v)
+			} else {
+				cmd.IfMatch = hashOf(v)
+			}
+		}
+		if reply = s.v.Step(messages.BeginUpload{Path: cmd.Path, Size: cmd.Manifest.Size, IfMatch: cmd.IfMatch, Base: cmd.Base}); !isErr(reply) {
+			reply = s.v.Step(cmd)
+		}
+	case "delete":
+		reply = s.v.Step(messages.DeleteFile{Path: f[1]})
+	case "restore":
+		reply = s.v.Step(messages.RestoreFile{Path: f[1], ContentHash: hashOf(f[2])})
+	case "resolve":
+		reply = s.v.Step(messages.ResolveConflict{Path: f[1], ContentHash: hashOf(f[2])})
+	case "history":
+		reply = s.v.Step(messages.GetHistory{Path: f[1]})
+	case "stat":
+		reply = s.v.Step(messages.StatFile{Path: f[1], IncludeDeleted: true})
+	case "list":
+		reply = s.v.Step(messages.ListFiles{Prefix: arg(1), IncludeDeleted: arg(2) == "deleted"})
+	case "usage":
+		reply = s.v.Step(messages.GetVault{})
+	case "lock":
+		reply = s.v.Step(messages.LockVault{})
+	case "unlock":
+		reply = s.v.Step(messages.UnlockVault{Key: testKey})
+	case "reload":
+		s.v.Reload()
+		reply = s.v.Step(messages.GetVault{})
+	case "policy":
+		reply = s.v.Step(policyCmd(s.t, f[1]))
+	case "later":
+		d, _ := time.ParseDuration(f[1])
+		s.later(d)
+		return "ok"
+	case "wake":
+		reply = s.wake(f[1])
+	default:
+		s.t.Fatalf("unknown command %q", f[0])
+	}
+	var out []string
+	for _, ev := range s.v.Events {
+		out = append(out, "event "+s.event(ev.Type, ev.Data))
+	}
+	s.v.Events = nil
+	return strings.Join(append(out, s.describe(reply)...), "\n")
+}
+
+func isErr(reply any) bool { _, ok := reply.(error); return ok }
+
+func policyCmd(t *testing.T, opt string) messages.SetPolicy {
+	k, v, _ := strings.Cut(opt, "=")
+	n, _ := strconv.ParseInt(v, 10, 64)
+	switch k {
+	case "keep_versions":
+		i := int(n)
+		return messages.SetPolicy{KeepVersions: &i}
+	case "hard_quota":
+		return messages.SetPolicy{HardQuota: &n}
+	case "keep_deleted_for":
+		d, _ := time.ParseDuration(v)
+		ms := d.Milliseconds()
+		return messages.SetPolicy{KeepDeletedForMs: &ms}
+	}
+	t.Fatalf("unknown policy field %q", k)
+	return messages.SetPolicy{}
+}
+
+// name is a version's short name, v1, v2 … in order of appearance.
+func (s *script) name(addr string) string {
+	if n, ok := s.names[addr]; ok {
+		return n
+	}
+	s.names[addr] = fmt.Sprintf("v%d", len(s.names)+1)
+	return s.names[addr]
+}
+
+func (s *script) namesOf(addrs []string) string {
+	var out []string
+	for _, a := range addrs {
+		out = append(out, s.name(a))
+	}
+	return "[" + strings.Join(out, " ") + "]"
+}
