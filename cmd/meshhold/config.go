@@ -40,6 +40,7 @@ type Config struct {
 	OutboundWebhooks []OutboundWebhook `yaml:"outbound_webhooks"`
 	PortForwards     []PortForward     `yaml:"port_forwards"`
 	Diagnostics      DiagnosticsConfig `yaml:"diagnostics"`
+	Storage          StorageConfig     `yaml:"storage"`
 
 	path string // the file it was loaded from
 }
@@ -57,6 +58,25 @@ type NodeConfig struct {
 type EventsConfig struct {
 	LogMax    uint64            `yaml:"log_max"`
 	Keepalive messages.Duration `yaml:"keepalive"`
+}
+
+// StorageConfig is the `storage:` section: when unneeded block files are collected.
+type StorageConfig struct {
+	GCGrace       messages.Duration `yaml:"gc_grace"`
+	GCInterval    messages.Duration `yaml:"gc_interval"`
+	SweepInterval messages.Duration `yaml:"sweep_interval"`
+}
+
+func (s StorageConfig) validate() error {
+	switch {
+	case s.GCGrace < messages.Duration(time.Minute):
+		return errors.New("storage.gc_grace: at least 1m (uploads in flight must outlive it)")
+	case s.GCInterval < messages.Duration(time.Second):
+		return errors.New("storage.gc_interval: at least 1s")
+	case s.SweepInterval < s.GCInterval:
+		return errors.New("storage.sweep_interval: at least storage.gc_interval")
+	}
+	return nil
 }
 
 // DiagnosticsConfig is the `diagnostics:` section: where problem reports are kept.
@@ -86,8 +106,10 @@ func defaultConfig(path string) Config {
 		Events:  EventsConfig{LogMax: 100_000, Keepalive: messages.Duration(20 * time.Second)},
 		Metrics: metrics.Defaults(),
 		Audit:   audit.Defaults(),
-		Log:     LogConfig{Level: "info", Format: "console"},
-		path:    path,
+		Storage: StorageConfig{GCGrace: messages.Duration(time.Hour), GCInterval: messages.Duration(10 * time.Minute),
+			SweepInterval: messages.Duration(6 * time.Hour)},
+		Log:  LogConfig{Level: "info", Format: "console"},
+		path: path,
 	}
 	c.Bus.Defaults()
 	c.AtRest.Enabled = true
@@ -146,7 +168,7 @@ func (c *Config) finish() error {
 	c.AtRest.Defaults(c.Node.MetadataDir)
 	c.AtRest.KeyFile = resolvePath(dir, c.AtRest.KeyFile)
 	checks := []func() error{c.validateMesh, c.validateNode, c.API.Validate, c.Bus.Validate, c.AtRest.Validate,
-		c.Events.validate, c.Audit.Validate, c.Metrics.Validate, c.Log.validate, c.validateDecls}
+		c.Events.validate, c.Storage.validate, c.Audit.Validate, c.Metrics.Validate, c.Log.validate, c.validateDecls}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

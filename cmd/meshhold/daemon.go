@@ -59,8 +59,9 @@ type daemon struct {
 	profile *api.Profile
 	vaults  *api.Vaults
 	pins    *blockgc.Pins
-	logs    *logRing         // the recent log records, for diagnostics reports
-	diag    *api.Diagnostics // the diagnostics routes
+	stopGC  context.CancelFunc // ends the block collector
+	logs    *logRing           // the recent log records, for diagnostics reports
+	diag    *api.Diagnostics   // the diagnostics routes
 	ln      net.Listener
 	srv     *http.Server
 	boot    *http.Server // the bootstrap socket
@@ -336,6 +337,9 @@ func (d *daemon) close() {
 	}
 	if d.sampler != nil {
 		d.sampler.Stop()
+	}
+	if d.stopGC != nil {
+		d.stopGC()
 	}
 	_ = d.scrape.Close()
 	if d.node != nil {

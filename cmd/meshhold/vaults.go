@@ -120,10 +120,19 @@ func (d *daemon) startVaults(authMgr *host.Manager) error {
 		return err
 	}
 	d.pins = blockgc.NewPins()
+	gc, err := blockgc.New(d.blocks, d.pins, vault.GCCatalog{Store: d.store, Root: d.node.Root, Vaults: vaultMgr},
+		blockgc.Config{Grace: d.cfg.Storage.GCGrace.Std(), Interval: d.cfg.Storage.GCInterval.Std(),
+			SweepInterval: d.cfg.Storage.SweepInterval.Std(), Logger: d.log.With("subsystem", "blockgc")})
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	d.stopGC = stopGC
+	go gc.Run(gcCtx)
 	ni, _ := d.system.Node.(*nodeInfo)
 	d.vaults = &api.Vaults{Actors: d.system.Actors, Registry: registry, Vault: vaultMgr, Auth: authMgr, Sealer: d.keys,
 		Decls: vaultDecls{n: ni}, NodeID: d.peerID.String(),
-		Files: &api.FileDeps{Blocks: d.blocks, Pins: d.pins}}
+		Files: &api.FileDeps{Blocks: d.blocks, Pins: d.pins, Reclaim: gc}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return d.importVaults(ctx, registry)
