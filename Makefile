@@ -39,6 +39,8 @@ bench: ## benchmarks with their anchors, side by side, ratios reported (docs/ben
 	$(GO) test -run '^$$' -bench 'WhoamiInProcess' -benchtime 3s ./cmd/meshhold
 	$(GO) test -run '^$$' -bench Fanout -benchtime 1x ./http/stream
 	$(GO) test -run '^$$' -bench AuditedMutations -benchtime 33000x ./actors/audit
+	@command -v nginx >/dev/null || apt-get install -y nginx >/dev/null || echo "no nginx: its download anchor will skip"
+	$(GO) test -run '^$$' -bench 'IngestPipeline|DownloadVsServeFile|IngestPeakRSS' -benchtime 1x ./http/files
 	$(GO) test -run '^$$' -bench . ./persist/...
 
 clean: ## remove build output

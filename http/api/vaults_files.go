@@ -98,10 +98,13 @@ func (v *Vaults) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := v.vaultAsk(r, messages.CommitUpload{Path: p, Manifest: up.Manifest, ContentType: ctype, Meta: meta,
 		MtimeMs: mtime, Author: v.NodeID, IfMatch: ifMatch, Base: base})
-	if errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case err == nil:
+		up.Done() // the version's references keep its blocks now
+	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
 		up.Linger(time.Minute) // the commit may still land: keep its blocks pinned a while
-	} else {
-		up.Done()
+	default:
+		up.Abort() // refused for certain: reclaim what this upload wrote
 	}
 	if err != nil {
 		WriteError(w, r, err)
@@ -160,8 +163,10 @@ func (v *Vaults) serve(verb string, download bool) http.HandlerFunc {
 			return
 		}
 		defer reader.Close()
-		f := files.File{Name: path.Base(p), ContentType: rd.File.ContentType, ETag: files.ETag(rd.Manifest.ContentHash),
-			ModTime: time.UnixMilli(rd.File.MtimeMs), Download: download}
+		f := files.File{Name: path.Base(p), ContentType: rd.File.ContentType, ETag: files.ETag(rd.Manifest.ContentHash), Download: download}
+		if rd.File.MtimeMs > 0 {
+			f.ModTime = time.UnixMilli(rd.File.MtimeMs)
+		}
 		if err := files.Serve(w, r, f, reader); err != nil && !errors.Is(err, files.ErrAborted) {
 			WriteError(w, r, fmt.Errorf("serve %s: %w", p, err))
 		}

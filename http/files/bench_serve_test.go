@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/persist/blockstore"
 )
 
@@ -206,5 +205,3 @@ http {
 	stop()
 	return "", nil, fmt.Errorf("nginx did not start listening on %s", addr)
 }
-
-var _ = messages.Manifest{}

@@ -26,10 +26,11 @@ type Reader struct {
 	blocks []messages.BlockRef
 	starts []int64 // starts[i] is block i's offset; starts[len(blocks)] the size
 	pos    int64
-	limit  int64 // nothing at or past limit will be read: no read-ahead beyond it
-	bulk   bool  // copyN is writing up to limit: read ahead from the first block
-	cur    *slot // the block being read
-	next   *slot // read-ahead of cur.idx+1
+	limit  int64   // nothing at or past limit will be read: no read-ahead beyond it
+	bulk   bool    // copyN is writing up to limit: read ahead from the first block
+	cur    *slot   // the block being read
+	ahead  []*slot // read-ahead: blocks cur.idx+1, +2, … being fetched
+	depth  int     // how many blocks to read ahead
 	spare  []byte
 	closed bool
 }
@@ -47,7 +48,7 @@ func NewReader(ctx context.Context, store persist.BlockStore, m messages.Manifes
 	if starts[len(m.Blocks)] != m.Size {
 		return nil, fmt.Errorf("files: manifest blocks hold %d bytes, size says %d", starts[len(m.Blocks)], m.Size)
 	}
-	return &Reader{ctx: ctx, store: store, blocks: m.Blocks, starts: starts, limit: m.Size}, nil
+	return &Reader{ctx: ctx, store: store, blocks: m.Blocks, starts: starts, limit: m.Size, depth: readAhead}, nil
 }
 
 // Size is the plaintext size.
@@ -107,7 +108,7 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	r.closed = true
-	r.dropNext()
+	r.dropAhead()
 	if r.cur != nil {
 		putBuf(r.cur.buf)
 		r.cur = nil

@@ -27,7 +27,7 @@ func boundaryOffsets(size int64) []int64 {
 }
 
 // Reads starting and ending at every boundary ±1 match the plaintext, through the
-// allocating (Get, in memory) and the buffer-reusing (ReadUnverified, on disk) store paths.
+// allocating (Get, in memory) and the buffer-reusing (ReadBlock, on disk) store paths.
 // The reference is the generator itself, read at the same offsets.
 func TestReaderRangesAtEveryBoundary(t *testing.T) {
 	disk, err := blockstore.Open(t.TempDir())

@@ -1,6 +1,7 @@
 package blockgc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,9 @@ type Collector struct {
 	pins  *Pins
 	cat   Catalog
 	cfg   Config
+
+	orphanCursor orphan             // Collect resumes after this orphan; zero: from the start
+	sweepCursor  messages.BlockAddr // Sweep resumes after this address; zero: from the start
 }
 
 // Stats counts what one pass did.
@@ -56,13 +60,22 @@ func (c *Collector) Collect(ctx context.Context) (Stats, error) {
 	cutoff := c.cfg.Now().Add(-c.cfg.Grace)
 	var cands []orphan
 	err := c.cat.Orphans(ctx, func(vault string, addr messages.BlockAddr, sinceMs int64) bool {
+		o := orphan{vault, addr}
+		if c.orphanCursor.vault != "" && !c.orphanCursor.less(o) {
+			return true // handled by an earlier run of this round
+		}
 		if time.UnixMilli(sinceMs).Before(cutoff) {
-			cands = append(cands, orphan{vault, addr})
+			cands = append(cands, o)
 		}
 		return len(cands) < c.cfg.MaxPerRun && ctx.Err() == nil
 	})
 	if err != nil {
 		return st, fmt.Errorf("blockgc: list orphans: %w", err)
+	}
+	// A full batch: the next run goes on after it; a short one ends the round.
+	c.orphanCursor = orphan{}
+	if len(cands) >= c.cfg.MaxPerRun {
+		c.orphanCursor = cands[len(cands)-1]
 	}
 	deleted := map[string][]messages.BlockAddr{}
 	var order []string
@@ -124,6 +137,14 @@ func (c *Collector) decide(st *Stats, addr messages.BlockAddr, orphan func() (bo
 		deleted = true
 	})
 	return deleted
+}
+
+// less orders orphans as Catalog.Orphans lists them: by vault, then address.
+func (o orphan) less(p orphan) bool {
+	if o.vault != p.vault {
+		return o.vault < p.vault
+	}
+	return bytes.Compare(o.addr[:], p.addr[:]) < 0
 }
 
 // errStop ends a walk early.

@@ -193,3 +193,58 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal("a 1 s grace accepted")
 	}
 }
+
+// With more old blocks than one run handles, and the first ones kept, later runs still reach
+// the rest.
+func TestRunsResumeAfterTheirBatch(t *testing.T) {
+	r := newRig(t)
+	gc, err := New(r.store, r.pins, r.cat, Config{MaxPerRun: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []messages.BlockAddr
+	for _, text := range []string{"a", "b", "c", "d", "e"} {
+		a := r.put(text, 2*time.Hour)
+		all = append(all, a)
+		r.cat.AddRef("v", a)
+		r.cat.DropRef("v", a, ago(2*time.Hour))
+	}
+	for _, a := range all {
+		r.pins.Pin(a) // all kept at first
+	}
+	gc.Collect(context.Background())
+	gc.Sweep(context.Background())
+	for _, a := range all {
+		r.pins.Unpin(a)
+	}
+	for range 3 {
+		if _, err := gc.Collect(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range all {
+		if r.has(a) {
+			t.Fatalf("orphan %s never collected", a)
+		}
+	}
+	var stray []messages.BlockAddr
+	for _, text := range []string{"f", "g", "h", "i", "j"} {
+		stray = append(stray, r.put(text, 2*time.Hour))
+	}
+	r.pins.Pin(stray[0])
+	r.pins.Pin(stray[1])
+	for range 4 {
+		if _, err := gc.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := 0
+	for _, a := range stray {
+		if r.has(a) {
+			left++
+		}
+	}
+	if left != 2 {
+		t.Fatalf("%d stray blocks left, want the 2 pinned", left)
+	}
+}

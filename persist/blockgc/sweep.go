@@ -1,6 +1,7 @@
 package blockgc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,9 +18,13 @@ func (c *Collector) Sweep(ctx context.Context) (Stats, error) {
 	var st Stats
 	cutoff := c.cfg.Now().Add(-c.cfg.Grace)
 	var cands []messages.BlockAddr
+	resume := c.sweepCursor
 	err := c.store.Walk(func(a persist.Address, mod time.Time) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if resume != (messages.BlockAddr{}) && bytes.Compare(a[:], resume[:]) <= 0 {
+			return nil // handled by an earlier run of this round
 		}
 		if mod.Before(cutoff) {
 			cands = append(cands, messages.BlockAddr(a))
@@ -31,6 +36,11 @@ func (c *Collector) Sweep(ctx context.Context) (Stats, error) {
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return st, fmt.Errorf("blockgc: sweep: %w", err)
+	}
+	// A full batch: the next run goes on after it; a short one ends the round.
+	c.sweepCursor = messages.BlockAddr{}
+	if len(cands) >= c.cfg.MaxPerRun {
+		c.sweepCursor = cands[len(cands)-1]
 	}
 	for _, a := range cands {
 		if ctx.Err() != nil {
