@@ -60,6 +60,7 @@ type daemon struct {
 	vaults  *api.Vaults
 	pins    *blockgc.Pins
 	stopGC  context.CancelFunc // ends the block collector
+	folders *folderGlue        // the folder vaults' scanners
 	logs    *logRing           // the recent log records, for diagnostics reports
 	diag    *api.Diagnostics   // the diagnostics routes
 	ln      net.Listener
@@ -198,6 +199,9 @@ func (d *daemon) startAPI() error {
 	if err := d.startVaults(authMgr); err != nil {
 		return err
 	}
+	if d.folders, err = d.startFolders(); err != nil {
+		return err
+	}
 	d.profile = &api.Profile{Actors: d.system.Actors, Profile: profileMgr, Contacts: contactsMgr, Settings: settingsMgr, Sealer: d.keys}
 	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
 		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
@@ -248,6 +252,7 @@ func (d *daemon) routes() []api.Route {
 		vaults = &api.Vaults{}
 	}
 	routes = append(routes, vaults.Routes()...)
+	routes = append(routes, d.folders.routes()...)
 	routes = append(routes, (&api.Browse{Home: homeDir()}).Routes()...)
 	aud := &api.Audit{}
 	if d.store != nil {
@@ -309,6 +314,7 @@ func (d *daemon) shutdown() error {
 	}
 	_ = d.boot.Shutdown(ctx)
 	_ = d.scrape.Shutdown(ctx)
+	d.folders.stop()
 	if err := d.node.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop actors: %w", err))
 	}
@@ -342,6 +348,7 @@ func (d *daemon) close() {
 		d.stopGC()
 	}
 	_ = d.scrape.Close()
+	d.folders.stop()
 	if d.node != nil {
 		_ = d.node.Stop(context.Background())
 	}

@@ -53,6 +53,9 @@ func (v *Vaults) fileCommand(verb string, status int, build func(w http.Response
 			WriteError(w, r, err)
 			return
 		}
+		if r.Method != http.MethodGet && v.Files != nil && v.Files.Written != nil {
+			v.Files.Written(r.Context(), routeID(r), info) // a folder vault mirrors deletes and restores too
+		}
 		WriteJSON(w, status, info)
 	}
 }
