@@ -53,34 +53,3 @@ func (s *Store) ReadBlock(a persist.Address, dst []byte) ([]byte, error) {
 	}
 	return dst, nil
 }
-
-// ReadUnverified reads the block file into dst's storage (growing it when too small) without
-// checking it against a: only for callers that check the address themselves, as
-// vaultcrypt.OpenBlockTo does while it decrypts. A missing or empty file is
-// persist.ErrBlockMissing.
-func (s *Store) ReadUnverified(a persist.Address, dst []byte) ([]byte, error) {
-	f, err := os.Open(s.path(a))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("block %s: %w", a, persist.ErrBlockMissing)
-	case err != nil:
-		return nil, fmt.Errorf("blockstore read %s: %w", a, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("blockstore read %s: %w", a, err)
-	}
-	n := int(fi.Size())
-	if n == 0 {
-		return nil, fmt.Errorf("block %s: empty file: %w", a, persist.ErrBlockMissing)
-	}
-	if cap(dst) < n {
-		dst = make([]byte, n)
-	}
-	dst = dst[:n]
-	if _, err := io.ReadFull(f, dst); err != nil {
-		return nil, fmt.Errorf("block %s: short read: %v: %w", a, err, persist.ErrBlockMissing)
-	}
-	return dst, nil
-}

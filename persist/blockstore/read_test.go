@@ -64,7 +64,15 @@ func TestWalkAndTouch(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[persist.Address]time.Time{}
-	if err := s.Walk(func(a persist.Address, mod time.Time) error { seen[a] = mod; return nil }); err != nil {
+	var prev string
+	if err := s.Walk(func(a persist.Address, mod time.Time) error {
+		if a.String() <= prev {
+			t.Errorf("walk order: %s after %s", a, prev)
+		}
+		prev = a.String()
+		seen[a] = mod
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != len(want) || !seen[a].Before(time.Now().Add(-time.Hour)) {

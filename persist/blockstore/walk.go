@@ -21,8 +21,9 @@ func (s *Store) Touch(a persist.Address) error {
 	return nil
 }
 
-// Walk calls fn for every block file with its modification time, in no particular order;
-// files whose names are not addresses (and the tmp folder) are skipped. An error from fn stops
+// Walk calls fn for every block file with its modification time, in ascending address order
+// (the fan-out folders and file names are hex); files whose names are not addresses (and the
+// tmp folder) are skipped. An error from fn stops
 // the walk and is returned.
 func (s *Store) Walk(fn func(a persist.Address, modTime time.Time) error) error {
 	top, err := os.ReadDir(s.root)

@@ -107,29 +107,3 @@ func derive(label string, secret [32]byte) [32]byte {
 	h.Write(secret[:])
 	return [32]byte(h.Sum(nil))
 }
-
-// parallelMin is the block size from which OpenBlockTo hashes on a second goroutine.
-const parallelMin = 128 << 10
-
-// OpenBlockTo is OpenBlock appending the plaintext to dst, with the address check (SHA-256)
-// and the decryption running in parallel: on a mismatch nothing is returned, whatever was
-// decrypted. dst must not overlap ciphertext.
-func OpenBlockTo(dst []byte, ref messages.BlockRef, ciphertext []byte) ([]byte, error) {
-	if len(ciphertext) == 0 {
-		return nil, fmt.Errorf("block %s: empty: %w", ref.Addr, persist.ErrBlockMissing)
-	}
-	var sum [32]byte
-	done := make(chan struct{})
-	if len(ciphertext) >= parallelMin {
-		go func() { sum = sha256.Sum256(ciphertext); close(done) }()
-	} else {
-		sum = sha256.Sum256(ciphertext)
-		close(done)
-	}
-	pt, err := DecryptBlock(dst, ref, ciphertext)
-	<-done
-	if sum != ref.Addr {
-		return nil, fmt.Errorf("block %s: content does not match its address: %w", ref.Addr, persist.ErrBlockMissing)
-	}
-	return pt, err
-}
