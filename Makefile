@@ -41,6 +41,7 @@ bench: ## benchmarks with their anchors, side by side, ratios reported (docs/ben
 	$(GO) test -run '^$$' -bench AuditedMutations -benchtime 33000x ./actors/audit
 	@command -v nginx >/dev/null || apt-get install -y nginx >/dev/null || echo "no nginx: its download anchor will skip"
 	$(GO) test -run '^$$' -bench 'IngestPipeline|DownloadVsServeFile|IngestPeakRSS' -benchtime 1x ./http/files
+	$(GO) test -run '^$$' -bench 'Upload1GiB$$|Upload4GiBPeakRSS$$|SmallFiles$$|ListFolder$$' -benchtime 1x -timeout 60m ./cmd/meshhold
 	$(GO) test -run '^$$' -bench . ./persist/...
 
 clean: ## remove build output

@@ -30,6 +30,10 @@ type Output struct {
 	Cancel []string
 	// Reply answers the message's sender; an error value is a domain error for the caller.
 	Reply any
+	// Immediate sends a write-free step's reply at once, even while earlier writes are not yet
+	// durable: for answers a later command re-checks anyway (an upload's admission), which need
+	// not wait for a commit cycle.
+	Immediate bool
 }
 
 // Event is a fact a core reports; the host numbers it (seq per entity) and the committer gives

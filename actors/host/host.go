@@ -114,8 +114,11 @@ func (h *hostActor) step(ctx actor.Context, msg any, sender *actor.PID) {
 		}
 		return
 	}
-	// A read may have seen staged writes: it is not answered before they are durable.
+	// A read may have seen staged writes: it is not answered before they are durable, unless
+	// the core says its answer does not depend on them.
 	switch {
+	case out.Immediate:
+		h.release(ctx, it)
 	case len(h.pending) > 0:
 		h.pending = append(h.pending, it)
 	case len(h.flying) > 0:

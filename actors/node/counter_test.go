@@ -23,6 +23,7 @@ type (
 		N uint64 `json:"n"`
 	}
 	getRings struct{}
+	peek     struct{} // answered at once, even while writes are in flight
 )
 
 var errNotPositive = errors.New("counter: increment must be positive")
@@ -69,6 +70,8 @@ func (c *counter) Step(now time.Time, msg any, v persist.View) host.Output {
 		}
 	case host.Wake:
 		return host.Output{Writes: []persist.Write{c.put("armed", 0), c.put("rings", c.read(v, "rings")+1)}}
+	case peek:
+		return host.Output{Reply: value{N: c.read(v, "n")}, Immediate: true}
 	case getRings:
 		return host.Output{Reply: value{N: c.read(v, "rings")}}
 	}

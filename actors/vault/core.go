@@ -105,7 +105,8 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 func (c *core) files(ms int64, msg any, v persist.View) host.Output {
 	switch m := msg.(type) {
 	case messages.BeginUpload:
-		return host.Output{Reply: c.beginUpload(m, v)}
+		// An admission: CommitUpload re-checks everything, so it need not wait for a commit.
+		return host.Output{Reply: c.beginUpload(m, v), Immediate: true}
 	case messages.CommitUpload:
 		return c.commitUpload(ms, m, v)
 	case messages.StatFile:

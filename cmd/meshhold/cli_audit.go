@@ -90,19 +90,15 @@ func verifyAudit(ctx context.Context, f *apiFlags) (audit.Report, string, error)
 	if err != nil {
 		return audit.Report{}, "", err
 	}
-	_, runErr := readRunInfo(cfg.Node.MetadataDir)
-	if f.api != "" || runErr == nil {
-		rep, source, err := verifyAuditOnline(ctx, f)
-		var down *notRunningError
-		if f.api != "" || !errors.As(err, &down) {
+	// The store tells whether a daemon runs: it holds the lock. A daemon.json left by a crashed
+	// daemon must not send us to an API nobody answers.
+	if f.api == "" {
+		rep, source, err := verifyAuditOffline(cfg)
+		if !errors.Is(err, boltdb.ErrLocked) {
 			return rep, source, err
 		}
 	}
-	rep, source, err := verifyAuditOffline(cfg)
-	if errors.Is(err, boltdb.ErrLocked) {
-		return verifyAuditOnline(ctx, f)
-	}
-	return rep, source, err
+	return verifyAuditOnline(ctx, f)
 }
 
 // verifyAuditOnline calls GET /audit/verify.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,5 +200,20 @@ func editAuditRecord(t *testing.T, path string, seq uint64, old, new string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// After a crash the daemon's daemon.json is left behind; `audit verify` still reads the stopped
+// store instead of asking an API nobody answers for credentials.
+func TestAuditVerifyAfterCrashNeedsNoCredentials(t *testing.T) {
+	cfg := testConfig(t, t.TempDir(), "")
+	p := start(t, cfg)
+	p.setPassword("some password")
+	p.kill()
+	cmd := exec.Command(binary, "audit", "verify", "-c", cfg)
+	cmd.Env = append(os.Environ(), "MESHHOLD_TOKEN=", "MESHHOLD_PASSWORD=")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Audit chain OK") {
+		t.Fatalf("audit verify after a crash: %v\n%s", err, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"golang.org/x/crypto/argon2"
 
@@ -65,6 +66,7 @@ func NewSalt() []byte {
 // DeriveKEK is argon2id(password, salt, costs) → 32 bytes. Slow on purpose: never call it
 // inside an actor's turn.
 func DeriveKEK(password string, salt []byte, c KDFCosts) (KEK, error) {
+	defer debug.FreeOSMemory() // argon2id just used its memory cost: give it back now
 	if err := c.Validate(); err != nil {
 		return KEK{}, err
 	}
