@@ -2,49 +2,22 @@ package profile
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/meshhold/meshhold/actors/host/coretest"
 	"github.com/meshhold/meshhold/messages"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.txt")
-
-// TestScripts runs testdata/*.txt: blocks of a command, "----" and the output it must give
-// (events, then the reply), separated by blank lines. -rewrite writes the output instead.
+// TestScripts runs testdata/*.txt (coretest.Scripts: a command, "----", the output it must
+// give — events, then the reply; -rewrite writes the output instead).
 //
 //	start <config name>   a daemon start: config.yaml declares the name, the core reloads
 //	put <json>            PUT /profile with the body
 //	get                   GET /profile
 func TestScripts(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.txt")
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := newDriver(t)
-			var got strings.Builder
-			for _, block := range strings.Split(strings.TrimSpace(string(src)), "\n\n") {
-				cmd, want, _ := strings.Cut(block+"\n", "\n----\n")
-				out := d.run(cmd)
-				got.WriteString(cmd + "\n----\n" + out + "\n\n")
-				if !*rewrite && strings.TrimSpace(want) != out {
-					t.Errorf("%s\n----\ngot:\n%s\nwant:\n%s", cmd, out, want)
-				}
-			}
-			if *rewrite {
-				if err := os.WriteFile(file, []byte(strings.TrimSuffix(got.String(), "\n")), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
+	coretest.Scripts(t, "testdata/*.txt", func(t *testing.T) func(string) string { return newDriver(t).run })
 }
 
 // run performs one command (its last line; earlier lines are # comments) and describes what

@@ -1,22 +1,18 @@
 package vault_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meshhold/meshhold/actors/host/coretest"
 	"github.com/meshhold/meshhold/messages"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.txt")
-
-// TestScripts runs testdata/*.txt: blocks of a command, "----" and the output it must give
-// (events, then the reply), separated by blank lines; -rewrite writes the output instead.
+// TestScripts runs testdata/*.txt (coretest.Scripts: a command, "----", the output it must
+// give — events, then the reply; -rewrite writes the output instead).
 // Contents stand for themselves (versions show as v<n>, numbered in order of appearance).
 //
 //	put <path> <content> [base=<content>] [if-match=<content>]
@@ -25,31 +21,11 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testda
 //	policy keep_versions=<n> | hard_quota=<n> | keep_deleted_for=<duration>
 //	later <duration>                wake <timer>
 func TestScripts(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.txt")
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := &script{rig: newRig(t), names: map[string]string{}, contents: map[string]string{}}
-			s.create(messages.VaultPolicy{}, false)
-			var got strings.Builder
-			for _, block := range strings.Split(strings.TrimSpace(string(src)), "\n\n") {
-				cmd, want, _ := strings.Cut(block+"\n", "\n----\n")
-				out := s.run(cmd)
-				got.WriteString(cmd + "\n----\n" + out + "\n\n")
-				if !*rewrite && strings.TrimSpace(want) != out {
-					t.Errorf("%s\n----\ngot:\n%s\nwant:\n%s", cmd, out, want)
-				}
-			}
-			if *rewrite {
-				if err := os.WriteFile(file, []byte(strings.TrimSuffix(got.String(), "\n")), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
+	coretest.Scripts(t, "testdata/*.txt", func(t *testing.T) func(string) string {
+		s := &script{rig: newRig(t), names: map[string]string{}, contents: map[string]string{}}
+		s.create(messages.VaultPolicy{}, false)
+		return s.run
+	})
 }
 
 type script struct {
