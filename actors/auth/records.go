@@ -35,13 +35,7 @@ func del(key string) persist.Write {
 	return persist.Write{Bucket: persist.Auth, Key: key, Delete: true}
 }
 
-func marshal(m proto.Message) []byte {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err) // records are plain messages: marshalling cannot fail
-	}
-	return b
-}
+func marshal(m proto.Message) []byte { return storev1.Marshal(m) }
 
 func unmarshal(b []byte, m proto.Message) bool { return proto.Unmarshal(b, m) == nil }
 

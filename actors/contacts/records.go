@@ -63,10 +63,4 @@ func toContact(r *storev1.Contact) messages.Contact {
 		AddedMs: r.GetAddedMs(), UpdatedMs: r.GetUpdatedMs()}
 }
 
-func marshal(m proto.Message) []byte {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err) // records are plain messages: marshalling cannot fail
-	}
-	return b
-}
+func marshal(m proto.Message) []byte { return storev1.Marshal(m) }

@@ -48,10 +48,4 @@ func get(v persist.View, b persist.Bucket, key string, m proto.Message) error {
 	return nil
 }
 
-func marshal(m proto.Message) []byte {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err) // records are plain messages: marshalling cannot fail
-	}
-	return b
-}
+func marshal(m proto.Message) []byte { return storev1.Marshal(m) }

@@ -48,10 +48,4 @@ func (c *core) list(v persist.View, next map[string]*storev1.Setting) messages.S
 	return out
 }
 
-func marshal(m proto.Message) []byte {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err) // records are plain messages: marshalling cannot fail
-	}
-	return b
-}
+func marshal(m proto.Message) []byte { return storev1.Marshal(m) }

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/meshhold/meshhold/messages/storev1"
 	"github.com/meshhold/meshhold/persist"
 )
 
@@ -130,13 +131,7 @@ func (t *txn) writes() []persist.Write {
 }
 
 // marshal encodes deterministically: a version's address depends on its bytes.
-func marshal(m proto.Message) []byte {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	if err != nil {
-		panic(err) // records are plain messages: marshalling cannot fail
-	}
-	return b
-}
+func marshal(m proto.Message) []byte { return storev1.Marshal(m) }
 
 func uint64BE(b []byte) uint64 {
 	if len(b) != 8 {
