@@ -38,13 +38,21 @@ func (p *pipeline) seal() {
 }
 
 // store pins a (before looking, so a collector either saw the pin or already deleted the
-// file, which is then written again), then writes the block unless it is present.
+// file, which is then written again), then writes the block unless a valid copy is present. A
+// present copy is verified against its address first: a file a crash left short or damaged
+// must never be what a new version points at.
 func (p *pipeline) store(a messages.BlockAddr, ciphertext []byte) (written bool, err error) {
 	p.pin(a)
 	pa := persist.Address(a)
 	has, err := p.cfg.Store.Has(pa)
 	if err != nil {
 		return false, err
+	}
+	if has && !p.intact(pa, len(ciphertext)) {
+		if err := p.cfg.Store.Delete(pa); err != nil {
+			return false, err
+		}
+		has = false
 	}
 	if has {
 		if t, ok := p.cfg.Store.(toucher); ok {
@@ -53,6 +61,17 @@ func (p *pipeline) store(a messages.BlockAddr, ciphertext []byte) (written bool,
 		return false, nil
 	}
 	return true, p.cfg.Store.Put(pa, ciphertext)
+}
+
+// intact reports whether the stored copy of a reads back whole and matches its address.
+func (p *pipeline) intact(a persist.Address, size int) bool {
+	var err error
+	if br, ok := p.cfg.Store.(verifiedReader); ok {
+		_, err = br.ReadBlock(a, make([]byte, 0, size))
+	} else {
+		_, err = p.cfg.Store.Get(a)
+	}
+	return err == nil
 }
 
 func (p *pipeline) pin(a messages.BlockAddr) {

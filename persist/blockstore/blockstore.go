@@ -127,3 +127,6 @@ func (s *Store) Sync() error {
 	s.synced = target
 	return nil
 }
+
+// Root is the folder the blocks live in.
+func (s *Store) Root() string { return s.root }
