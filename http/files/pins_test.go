@@ -17,7 +17,7 @@ import (
 	"github.com/meshhold/meshhold/persist/chunk"
 )
 
-// pausingStore stops every upload right after Has found its block present — the moment the
+// pausingStore stops every upload right after it verified its block present — the moment the
 // upload believes the block is there — until the test lets it go.
 type pausingStore struct {
 	*blockstore.Store
@@ -25,13 +25,13 @@ type pausingStore struct {
 	release chan struct{}
 }
 
-func (p *pausingStore) Has(a persist.Address) (bool, error) {
-	ok, err := p.Store.Has(a)
-	if ok {
+func (p *pausingStore) ReadBlock(a persist.Address, dst []byte) ([]byte, error) {
+	b, err := p.Store.ReadBlock(a, dst)
+	if err == nil {
 		p.paused <- struct{}{}
 		<-p.release
 	}
-	return ok, err
+	return b, err
 }
 
 // An upload that matched an old orphan (or an old unreferenced block) keeps it through a
