@@ -3,10 +3,10 @@ package host
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/extensions"
 
 	"github.com/meshhold/meshhold/messages"
 )
@@ -31,20 +31,31 @@ func (b *replyBox) SendUserMessage(_ *actor.PID, m any) {
 func (b *replyBox) SendSystemMessage(*actor.PID, any) {}
 func (b *replyBox) Stop(*actor.PID)                   {}
 
-// replyPool holds the idle boxes of one actor system.
+// replyPool holds the idle boxes of one actor system. It lives in the system (an extension),
+// never in a global: a global would keep every stopped system alive (16 MB of process
+// registry each), and inside a testing/synctest bubble its channels would pin the bubble.
 type replyPool struct {
 	sys  *actor.ActorSystem
-	free chan *replyBox
+	free chan *replyBox // nil: no pool installed, every ask registers a box of its own
 }
 
-var pools sync.Map // *actor.ActorSystem → *replyPool
+var replyPoolID = extensions.NextExtensionID()
+
+// ExtensionID names the pool among the system's extensions.
+func (*replyPool) ExtensionID() extensions.ExtensionID { return replyPoolID }
+
+// InstallReplyPool gives sys a pool of reusable reply boxes. Call it once, right after making
+// the system and before any ask (the extension table is not safe to write concurrently);
+// asks on a system without one still work, each with a box of its own.
+func InstallReplyPool(sys *actor.ActorSystem) {
+	sys.Extensions.Register(&replyPool{sys: sys, free: make(chan *replyBox, 1024)})
+}
 
 func poolOf(sys *actor.ActorSystem) *replyPool {
-	if p, ok := pools.Load(sys); ok {
-		return p.(*replyPool)
+	if p, ok := sys.Extensions.Get(replyPoolID).(*replyPool); ok {
+		return p
 	}
-	p, _ := pools.LoadOrStore(sys, &replyPool{sys: sys, free: make(chan *replyBox, 1024)})
-	return p.(*replyPool)
+	return &replyPool{sys: sys}
 }
 
 func (p *replyPool) get() *replyBox {
@@ -60,7 +71,7 @@ func (p *replyPool) get() *replyBox {
 
 func (p *replyPool) put(b *replyBox) {
 	select {
-	case p.free <- b:
+	case p.free <- b: // a nil channel (no pool) is never ready
 	default:
 		p.sys.ProcessRegistry.Remove(b.pid)
 	}

@@ -57,6 +57,7 @@ func Start(d Deps) (*Node, error) {
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(warnAndAbove{d.Logger.Handler()}).With("subsystem", "actors")
 	}))
+	host.InstallReplyPool(sys)
 	n := &Node{System: sys, Root: sys.Root, deps: d, managers: map[string]*host.Manager{}}
 	cdeps := host.CommitterDeps{Store: d.Store, Blocks: d.Blocks, Bus: d.Bus, NodeID: d.NodeID, EventLogMax: d.EventLogMax, Logger: d.Logger, Stats: d.Stats, Hooks: d.Hooks}
 	pid, err := sys.Root.SpawnNamed(host.CommitterProps(cdeps, d.Lane(committerName)...), committerName)

@@ -1,20 +1,18 @@
 package vault_test
 
 import (
-	"encoding/binary"
-	"encoding/hex"
-	"maps"
-	"strings"
+	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/meshhold/meshhold/actors/vault"
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/messages/storev1"
 	"github.com/meshhold/meshhold/persist"
-	"github.com/meshhold/meshhold/persist/vaultcrypt"
 )
 
-// checkCatalog recomputes what the catalog's counters claim from its versions and paths:
-// block reference counts, orphans, usage, history lengths and analytics tallies.
+// checkCatalog recomputes what the catalog's counters claim from its versions and paths
+// (vault.CheckInvariants), and checks that the core reports the usage its record holds.
 func (r *rig) checkCatalog() {
 	r.t.Helper()
 	snap, err := r.v.Store.Snapshot()
@@ -22,89 +20,40 @@ func (r *rig) checkCatalog() {
 		r.t.Fatal(err)
 	}
 	defer snap.Release()
-	prefix := "vault/" + vaultID + "/"
-	rc := vaultcrypt.NewRecordCipher(testKey)
-	refs, records := map[string]uint64{}, map[string]uint64{}
-	orphans := map[string]bool{}
-	var want storev1.VaultUsage
-	versions := map[string]bool{}
-	histPerPath := map[string]uint64{}
-	tallies := map[string][2]int64{}
-	snap.Scan(persist.Catalog, prefix, "", func(k string, val []byte) bool {
-		rest := strings.TrimPrefix(k, prefix)
-		switch {
-		case strings.HasPrefix(rest, "ver/"):
-			plain, err := rc.Open(val)
-			ver := &storev1.Version{}
-			if err != nil || proto.Unmarshal(plain, ver) != nil {
-				r.t.Fatalf("%s: unreadable version", k)
-			}
-			versions[strings.TrimPrefix(rest, "ver/")] = true
-			want.Bytes += ver.Size
-			want.Versions++
-			for _, b := range ver.Blocks {
-				refs[hex.EncodeToString(b.Addr)]++
-			}
-		case strings.HasPrefix(rest, "ref/"):
-			records[strings.TrimPrefix(rest, "ref/")] = binary.BigEndian.Uint64(val)
-		case strings.HasPrefix(rest, "orphan/"):
-			orphans[strings.TrimPrefix(rest, "orphan/")] = true
-		case strings.HasPrefix(rest, "hist/"):
-			path, _, _ := strings.Cut(strings.TrimPrefix(rest, "hist/"), "\x00")
-			histPerPath[path]++
-			if !versionPresent(snap, prefix, val) {
-				r.t.Errorf("%q: history names a missing version %x", k, val)
-			}
-		case strings.HasPrefix(rest, "path/"):
-			e := &storev1.PathEntry{}
-			_ = proto.Unmarshal(val, e)
-			path := strings.TrimPrefix(rest, "path/")
-			if e.Versions != histPerPath[path] {
-				r.t.Errorf("%s: entry counts %d versions, history holds %d", path, e.Versions, histPerPath[path])
-			}
-			if e.Deleted {
-				want.Deleted++
-			} else {
-				want.Files++
-				t := tallies["type/"+e.ContentType]
-				tallies["type/"+e.ContentType] = [2]int64{t[0] + 1, t[1] + e.Size}
-				a := tallies["author/"+e.Author]
-				tallies["author/"+e.Author] = [2]int64{a[0] + 1, a[1] + e.Size}
-			}
-			if len(e.Heads) > 1 {
-				want.Conflicts++
-			}
-		}
-		return true
-	})
-	if !maps.Equal(refs, records) {
-		r.t.Errorf("reference counts %v, recomputed from versions %v", records, refs)
+	if err := vault.CheckInvariants(snap, vaultID, testKey); err != nil {
+		r.t.Error(err)
 	}
-	for a := range orphans {
-		if refs[a] > 0 {
-			r.t.Errorf("block %s is an orphan with %d references", a, refs[a])
-		}
-	}
-	got := r.usage()
-	if got.Bytes != want.Bytes || got.Versions != want.Versions || got.Files != want.Files ||
-		got.DeletedFiles != want.Deleted || got.Conflicts != want.Conflicts {
-		r.t.Errorf("usage %+v, recomputed %+v", got, &want)
-	}
-	stored := map[string][2]int64{}
-	snap.Scan(persist.Catalog, prefix+"stat/", "", func(k string, val []byte) bool {
-		if name := strings.TrimPrefix(k, prefix+"stat/"); !strings.HasPrefix(name, "day/") {
-			t := &storev1.Tally{}
-			_ = proto.Unmarshal(val, t)
-			stored[name] = [2]int64{t.Count, t.Bytes}
-		}
-		return true
-	})
-	if !maps.Equal(stored, tallies) {
-		r.t.Errorf("tallies %v, recomputed %v", stored, tallies)
+	if got, want := r.usage(), storedUsage(r.t, snap); got != want {
+		r.t.Errorf("the core reports usage %+v, its record holds %+v", got, want)
 	}
 }
 
-func versionPresent(v persist.View, prefix string, addr []byte) bool {
-	_, ok := v.Get(persist.Catalog, prefix+"ver/"+hex.EncodeToString(addr))
-	return ok
+// storedUsage decodes the vault's usage record.
+func storedUsage(t *testing.T, v persist.View) messages.VaultUsage {
+	t.Helper()
+	u := &storev1.VaultUsage{}
+	if raw, ok := v.Get(persist.Catalog, "vault/"+vaultID+"/usage"); ok {
+		if err := proto.Unmarshal(raw, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return messages.VaultUsage{Bytes: u.Bytes, Files: u.Files, DeletedFiles: u.Deleted, Versions: u.Versions, Conflicts: u.Conflicts}
+}
+
+// CheckInvariants notices a reference count that its versions do not account for.
+func TestCheckInvariantsCatchesABrokenCount(t *testing.T) {
+	r := newRig(t)
+	r.create(messages.VaultPolicy{}, false)
+	r.put("/a.txt", "hello world")
+	r.checkCatalog()
+	info := r.step(messages.StatFile{Path: "/a.txt"}).(messages.FileInfo)
+	ref := "vault/" + vaultID + "/ref/" + info.Blocks[0]
+	if err := r.v.Store.Commit([]persist.Write{{Bucket: persist.Catalog, Key: ref, Value: []byte{0, 0, 0, 0, 0, 0, 0, 9}}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := r.v.Store.Snapshot()
+	defer snap.Release()
+	if err := vault.CheckInvariants(snap, vaultID, testKey); err == nil {
+		t.Fatal("a reference count of 9 for a block one version holds went unnoticed")
+	}
 }
