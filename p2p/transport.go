@@ -67,6 +67,16 @@ type Transport interface {
 	Peers() []PeerID
 	// WatchPeers calls fn for every connect and disconnect until cancel is called.
 	WatchPeers(fn func(PeerEvent)) (cancel func())
+	// Addrs lists where other nodes can dial this one, each ending in /p2p/<peer id>
+	// (/ip4/192.0.2.7/tcp/7777/p2p/12D3KooW…; memnet: /memnet/<id>/p2p/<id>).
+	Addrs() []string
+	// Dial connects to the node at addr (a multiaddr ending in /p2p/<peer id>) and returns its id.
+	Dial(ctx context.Context, addr string) (PeerID, error)
+	// RTT is the latest round-trip estimate to a connected peer; 0 when unknown.
+	RTT(peer PeerID) time.Duration
+	// Traffic is the total payload bytes this node received and sent since it started, streams
+	// and gossip together (the throughput ring samples it).
+	Traffic() (in, out uint64)
 	// Close leaves every topic and closes every connection.
 	Close() error
 }

@@ -70,6 +70,7 @@ func (t *topic) Publish(ctx context.Context, data []byte) error {
 		if !n.nodes[peer].subscribed(t.name) {
 			continue
 		}
+		n.count(from, peer, len(data))
 		c := n.chanFor(chanKey("g", string(from), string(peer), t.name))
 		n.sendGossip(c, now, gossipFrame{topic: t.name, from: from, to: peer, link: n.linkOf(from, peer), data: data})
 	}

@@ -29,7 +29,8 @@ type Network struct {
 	pending map[pair]bool // links a partition dropped; Heal restores them
 	opened  map[string]uint64
 	stats   Stats
-	kick    chan struct{} // set while Run waits
+	traffic map[p2p.PeerID]*[2]uint64 // bytes in, out per node id, counted when sent
+	kick    chan struct{}             // set while Run waits
 }
 
 // pair names an undirected link; a < b.
@@ -55,6 +56,7 @@ func New(seed uint64, cfg Config) *Network {
 		seed: seed, faults: cfg.Faults, timeout: cfg.Timeout, clock: cfg.Now, trace: cfg.Trace,
 		chans: map[string]*channel{}, nodes: map[p2p.PeerID]*node{}, links: map[pair]*link{},
 		cut: map[dir]bool{}, pending: map[pair]bool{}, opened: map[string]uint64{},
+		traffic: map[p2p.PeerID]*[2]uint64{},
 	}
 	n.epoch = n.clock()
 	n.floor = n.epoch

@@ -92,6 +92,7 @@ func (e *end) Write(p []byte) (int, error) {
 	case e.expired:
 		return 0, os.ErrDeadlineExceeded
 	}
+	n.count(e.s.peers[e.side], e.s.peers[1-e.side], len(p))
 	for rest := p; len(rest) > 0; {
 		k := min(len(rest), maxChunk)
 		n.enqueue(e.s.pipes[e.side], chunk{kind: chunkData, data: slices.Clone(rest[:k])}, 0)
