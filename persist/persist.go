@@ -32,6 +32,8 @@ const (
 	Vaults Bucket = "vaults"
 	// Catalog holds the vaults' catalogs, every key prefixed vault/<id>/ (actors/vault).
 	Catalog Bucket = "catalog"
+	// Networks holds the saved networks, the active one and held key rotations (actors/network).
+	Networks Bucket = "networks"
 )
 
 // Write is one record change; Delete removes Key.

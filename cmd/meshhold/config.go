@@ -52,6 +52,10 @@ type NodeConfig struct {
 	MetadataDir string   `yaml:"metadata_dir"`
 	ListenAddrs []string `yaml:"listen_addrs"`
 	Reliable    bool     `yaml:"reliable"`
+	// MDNS finds and connects to nodes of the same network on the LAN.
+	MDNS bool `yaml:"mdns"`
+	// PublicIPURL, when set, is asked for this node's public address (GET /system/nat).
+	PublicIPURL string `yaml:"public_ip_url"`
 }
 
 // EventsConfig is the `events:` section: the node's event log and event streams.

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/meshhold/meshhold/actors/audit"
@@ -33,6 +34,7 @@ import (
 	"github.com/meshhold/meshhold/http/tlsconf"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p/identity"
+	"github.com/meshhold/meshhold/p2p/traffic"
 	"github.com/meshhold/meshhold/persist/blockgc"
 	"github.com/meshhold/meshhold/persist/blockstore"
 	"github.com/meshhold/meshhold/persist/boltdb"
@@ -44,34 +46,41 @@ const shutdownBudget = 20 * time.Second
 
 // daemon is one running meshhold: what it opened, in the order it opened it.
 type daemon struct {
-	cfg     Config
-	log     *slog.Logger
-	out     io.Writer // the ready banner
-	store   *boltdb.Store
-	keys    *keyring.Keyring
-	blocks  *blockstore.Store
-	bus     *natsbus.Bus
-	node    *node.Node
-	peerID  peer.ID
-	tls     *tlsconf.Material
-	events  *stream.Broadcaster
-	system  *api.System
-	profile *api.Profile
-	vaults  *api.Vaults
-	pins    *blockgc.Pins
-	stopGC  context.CancelFunc // ends the block collector
-	folders *folderGlue        // the folder vaults' scanners
-	logs    *logRing           // the recent log records, for diagnostics reports
-	diag    *api.Diagnostics   // the diagnostics routes
-	ln      net.Listener
-	srv     *http.Server
-	boot    *http.Server // the bootstrap socket
-	audit   *audit.Ring
-	metrics *metrics.Counters
-	sampler *metrics.Sampler
-	scrape  *metrics.OpenListener // the opt-in open /metrics listener
-	ownsRun bool                  // this process wrote the run files (a refused second daemon did not)
-	started time.Time
+	cfg                  Config
+	log                  *slog.Logger
+	out                  io.Writer // the ready banner
+	store                *boltdb.Store
+	keys                 *keyring.Keyring
+	blocks               *blockstore.Store
+	bus                  *natsbus.Bus
+	node                 *node.Node
+	priv                 crypto.PrivKey // the node's identity, which the mesh runs on
+	peerID               peer.ID
+	tls                  *tlsconf.Material
+	events               *stream.Broadcaster
+	system               *api.System
+	profile              *api.Profile
+	vaults               *api.Vaults
+	mesh                 *meshGlue     // the P2P stack of the active network
+	nets                 *api.Networks // the networks routes (and the daemon's side of them)
+	nodes                *api.Nodes    // the node directory routes
+	traffic              *traffic.Ring // in/out bytes of the mesh, ten minutes
+	stopTraffic          context.CancelFunc
+	profileMgr, registry *host.Manager
+	pins                 *blockgc.Pins
+	stopGC               context.CancelFunc // ends the block collector
+	folders              *folderGlue        // the folder vaults' scanners
+	logs                 *logRing           // the recent log records, for diagnostics reports
+	diag                 *api.Diagnostics   // the diagnostics routes
+	ln                   net.Listener
+	srv                  *http.Server
+	boot                 *http.Server // the bootstrap socket
+	audit                *audit.Ring
+	metrics              *metrics.Counters
+	sampler              *metrics.Sampler
+	scrape               *metrics.OpenListener // the opt-in open /metrics listener
+	ownsRun              bool                  // this process wrote the run files (a refused second daemon did not)
+	started              time.Time
 }
 
 // runDaemon starts the daemon and serves until SIGINT or SIGTERM, then shuts down gracefully.
@@ -120,7 +129,7 @@ func (d *daemon) start() error {
 	if d.keys, err = keyring.Open(c.AtRest, d.store); err != nil {
 		return fmt.Errorf("at-rest encryption: %w", err)
 	}
-	if _, d.peerID, err = identity.LoadOrCreate(d.store, d.keys, time.Now()); err != nil {
+	if d.priv, d.peerID, err = identity.LoadOrCreate(d.store, d.keys, time.Now()); err != nil {
 		return err
 	}
 	if err := importDeclarations(d.store, c); err != nil {
@@ -146,6 +155,9 @@ func (d *daemon) start() error {
 	if err := d.startAPI(); err != nil {
 		return err
 	}
+	if err := d.startMesh(); err != nil {
+		return err
+	}
 	if err := writeRunInfo(c.Node.MetadataDir, d.apiURL(), d.started); err != nil {
 		return fmt.Errorf("write %s: %w", runFile, err)
 	}
@@ -165,6 +177,7 @@ func (d *daemon) startAPI() error {
 	if err != nil {
 		return err
 	}
+	d.profileMgr = profileMgr
 	contactsMgr, err := d.node.Register(messages.ContactsKind, contacts.Load)
 	if err != nil {
 		return err
@@ -203,6 +216,9 @@ func (d *daemon) startAPI() error {
 		return err
 	}
 	d.profile = &api.Profile{Actors: d.system.Actors, Profile: profileMgr, Contacts: contactsMgr, Settings: settingsMgr, Sealer: d.keys}
+	if err := d.startDirectory(contactsMgr); err != nil {
+		return err
+	}
 	if d.ln, err = net.Listen("tcp", c.API.EffectiveBind()); err != nil {
 		return fmt.Errorf("api.bind %s: %w", c.API.EffectiveBind(), err)
 	}
@@ -259,6 +275,16 @@ func (d *daemon) routes() []api.Route {
 		aud.Store = d.store
 	}
 	routes = append(routes, aud.Routes()...)
+	nets := d.nets
+	if nets == nil {
+		nets = &api.Networks{}
+	}
+	routes = append(routes, nets.Routes()...)
+	nodesAPI := d.nodes
+	if nodesAPI == nil {
+		nodesAPI = &api.Nodes{}
+	}
+	routes = append(routes, nodesAPI.Routes()...)
 	all, err := openapi.Mount(routes, version)
 	if err != nil {
 		panic(err) // a route without its Doc: a programming error the route tests catch
@@ -315,6 +341,7 @@ func (d *daemon) shutdown() error {
 	_ = d.boot.Shutdown(ctx)
 	_ = d.scrape.Shutdown(ctx)
 	d.folders.stop()
+	d.mesh.close() // peers see this node go before its actors stop
 	if err := d.node.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop actors: %w", err))
 	}
@@ -349,6 +376,10 @@ func (d *daemon) close() {
 	}
 	_ = d.scrape.Close()
 	d.folders.stop()
+	d.mesh.close()
+	if d.stopTraffic != nil {
+		d.stopTraffic()
+	}
 	if d.node != nil {
 		_ = d.node.Stop(context.Background())
 	}

@@ -18,7 +18,8 @@ import (
 )
 
 // POST /system/setup writes the swarm key and bootstrap list into config.yaml, keeping its
-// comments; status, share and share-node follow; the daemon starts again on the edited file.
+// comments, saves them as the active network and connects; status, share and share-node
+// follow; the daemon starts again on the edited file.
 func TestSetupEditsConfigAndShare(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir, "# the events section stays as it is\nevents:\n  log_max: 500 # keep 500\n")
@@ -29,7 +30,7 @@ func TestSetupEditsConfigAndShare(t *testing.T) {
 	if st["has_swarm_key"] != false || st["setup_required"] != true || st["network"].(map[string]any)["state"] != "limited" {
 		t.Fatalf("status before setup: %v", st)
 	}
-	if resp, body := p.call("GET", "/system/share", nil, bearer(tok)...); resp.StatusCode != 503 || !strings.Contains(body["error"].(string), "no swarm key") {
+	if resp, body := p.call("GET", "/system/share", nil, bearer(tok)...); resp.StatusCode != 503 || !strings.Contains(body["error"].(string), "no network is active") {
 		t.Fatalf("share in limited mode: %d %v", resp.StatusCode, body)
 	}
 	if resp, body := p.send("POST", "/system/setup", map[string]any{"swarm_key": "/key/swarm/psk/1.0.0/\n/base16/\nabc\n"}, bearer(tok)...); resp.StatusCode != 400 || !strings.Contains(body["error"].(string), "swarm_key") {
@@ -54,7 +55,7 @@ func TestSetupEditsConfigAndShare(t *testing.T) {
 		t.Fatalf("config.yaml mode %v after setup", fi.Mode())
 	}
 	_, st = p.call("GET", "/system/status", nil)
-	if st["has_swarm_key"] != true || st["network"].(map[string]any)["state"] != "configured" {
+	if nw := st["network"].(map[string]any); st["has_swarm_key"] != true || nw["state"] != "connected" || nw["name"] != "default" {
 		t.Fatalf("status after setup: %v", st)
 	}
 	_, share := p.call("GET", "/system/share", nil, bearer(tok)...)

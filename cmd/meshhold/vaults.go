@@ -115,6 +115,7 @@ func (d *daemon) startVaults(authMgr *host.Manager) error {
 	if err != nil {
 		return err
 	}
+	d.registry = registry
 	vaultMgr, err := d.node.Register(messages.VaultKind, vault.Load(vault.Deps{Unseal: d.keys.Open, NodeID: d.peerID.String()}))
 	if err != nil {
 		return err

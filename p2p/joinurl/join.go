@@ -73,6 +73,9 @@ func ParseJoin(s string) (Join, error) {
 		}
 		j.Peers = append(j.Peers, addr)
 	}
+	if n := len(j.URL()); n > MaxLen { // "+" and needless escapes come back longer
+		return Join{}, invalid("written back in canonical form it would be %d bytes, at most %d", n, MaxLen)
+	}
 	return j, nil
 }
 

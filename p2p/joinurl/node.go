@@ -97,6 +97,9 @@ func ParseNode(s string) (Node, error) {
 		}
 		n.Addrs = append(n.Addrs, addr)
 	}
+	if l := len(n.URL()); l > MaxLen { // "+" and needless escapes come back longer
+		return Node{}, invalid("written back in canonical form it would be %d bytes, at most %d", l, MaxLen)
+	}
 	return n, nil
 }
 

@@ -27,6 +27,7 @@ var migrations = []Migration{
 	{Version: 3, Name: "audit bucket", Apply: createBuckets(persist.Audit)},
 	{Version: 4, Name: "profile, contacts and settings buckets", Apply: createBuckets(persist.Profile, persist.Contacts, persist.Settings)},
 	{Version: 5, Name: "vaults and catalog buckets", Apply: createBuckets(persist.Vaults, persist.Catalog)},
+	{Version: 6, Name: "networks bucket", Apply: createBuckets(persist.Networks)},
 }
 
 // SchemaVersion is the version this build writes.

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+
+	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/actors/nodes"
+	"github.com/meshhold/meshhold/bus"
+	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/messages"
+	"github.com/meshhold/meshhold/p2p"
+	"github.com/meshhold/meshhold/p2p/hello"
+	"github.com/meshhold/meshhold/p2p/keyrotate"
+	"github.com/meshhold/meshhold/p2p/mesh"
+	"github.com/meshhold/meshhold/p2p/speedtest"
+	"github.com/meshhold/meshhold/p2p/swarmkey"
+)
+
+// meshGlue runs the P2P stack of the active network and the services on it (hello, speed
+// tests, key rotations). It is the daemon's api.MeshControl and api.NodesMesh; the stack is
+// restarted on every connect, so each service is started again on the new transport.
+type meshGlue struct {
+	d        *daemon
+	priv     crypto.PrivKey
+	nets     *api.Networks
+	nodesMgr *host.Manager
+	log      *slog.Logger
+
+	mu      sync.Mutex // serializes Connect and Disconnect; guards the fields below
+	m       *mesh.Mesh
+	netID   string
+	hello   *hello.Service
+	stops   []func()
+	bootErr error // the last connect's failure, for the status
+
+	selfMu sync.Mutex
+	self   messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
+	subs   []bus.Subscription
+}
+
+var (
+	_ api.MeshControl = (*meshGlue)(nil)
+	_ api.NodesMesh   = (*meshGlue)(nil)
+)
+
+// helloInterval is how often node info is re-gossiped; a node unheard for three is offline.
+const helloInterval = 30 * time.Second
+
+// transport is the running mesh, nil when offline.
+func (g *meshGlue) transport() p2p.Transport {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil {
+		return nil
+	}
+	return g.m
+}
+
+// Connect (re)starts the P2P stack on key, dialling n's bootstrap list.
+func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey.Key) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stopLocked()
+	cfg := g.d.cfg
+	for _, a := range cfg.Node.ListenAddrs {
+		if isQUIC(a) {
+			g.log.Warn("node.listen_addrs lists a QUIC address: go-libp2p drops QUIC under a swarm key, so the mesh runs on TCP only", "addr", a)
+		}
+	}
+	m, err := mesh.Start(mesh.Config{PrivKey: g.priv, PSK: key.Bytes(), ListenAddrs: tcpOnly(cfg.Node.ListenAddrs), NoListen: len(cfg.Node.ListenAddrs) == 0,
+		Bootstrap: n.Bootstrap, MDNS: cfg.Node.MDNS, Logger: g.log})
+	if err != nil {
+		g.bootErr = err
+		return fmt.Errorf("start the mesh on network %s: %w", n.ID, err)
+	}
+	g.m, g.netID, g.bootErr = m, n.ID, nil
+	g.startServicesLocked(m)
+	g.log.Info("mesh connected", "network", n.ID, "name", n.Name, "addrs", m.Addrs(), "bootstrap", len(n.Bootstrap))
+	return nil
+}
+
+// startServicesLocked starts the protocols every mesh runs.
+func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
+	d := g.d
+	sink := nodes.Sink{Root: d.node.Root, Mgr: g.nodesMgr, Limit: 5 * time.Second}
+	svc, err := hello.Start(m, func() messages.NodeInfo { return hello.SelfInfo(m, g.selfInfo()) }, sink,
+		hello.Config{Interval: helloInterval, Logger: g.log.With("protocol", "hello")})
+	if err != nil {
+		g.log.Error("hello service did not start: peers will not learn about this node", "err", err)
+	} else {
+		g.hello = svc
+	}
+	g.stops = append(g.stops, speedtest.Serve(m, speedtest.Limits{}))
+	g.stops = append(g.stops, keyrotate.Serve(m,
+		func(from p2p.PeerID, id string, k swarmkey.Key) (string, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return g.nets.DecideRotation(ctx, string(from), id, k)
+		},
+		keyrotate.OnApplied(func(from p2p.PeerID, _ string, k swarmkey.Key) {
+			// The pusher has its answer; follow it onto the new key off the stream's goroutine.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				if err := g.nets.FollowRotation(ctx, k); err != nil {
+					g.log.Warn("follow a swarm key rotation", "from", from, "err", err)
+				}
+			}()
+		})))
+}
+
+// Disconnect stops the P2P stack; the daemon stays up, offline.
+func (g *meshGlue) Disconnect(context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m != nil {
+		g.log.Info("mesh disconnected", "network", g.netID)
+	}
+	return g.stopLocked()
+}
+
+// stopLocked stops the services, then the stack (the directory sees every peer go).
+func (g *meshGlue) stopLocked() error {
+	if g.m == nil {
+		return nil
+	}
+	for _, stop := range g.stops {
+		stop()
+	}
+	g.stops = nil
+	if g.hello != nil {
+		g.hello.Stop()
+		g.hello = nil
+	}
+	err := g.m.Close()
+	g.m, g.netID = nil, ""
+	return err
+}
+
+// State reports the mesh now: connected, offline (a network is saved) or limited (none).
+func (g *meshGlue) State() api.MeshState {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := api.MeshState{PeerID: g.d.peerID.String(), ListenAddrs: []string{}}
+	if g.m != nil {
+		st.State, st.NetworkID = api.MeshConnected, g.netID
+		st.ListenAddrs = nonNil(g.m.Addrs())
+		st.Peers = len(g.m.Peers())
+		return st
+	}
+	st.State = api.MeshLimited
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if list, err := host.AskChild[messages.NetworkList](ctx, g.d.node.Root, g.nets.Mgr, messages.NetworkSelf, messages.ListNetworks{}, 5*time.Second); err == nil && len(list.Networks) > 0 {
+		st.State = api.MeshOffline
+	}
+	return st
+}
+
+// PushSwarmKey sends key to every connected peer over /meshhold/swarmkey/1.0.
+func (g *meshGlue) PushSwarmKey(ctx context.Context, networkID string, key swarmkey.Key) ([]string, map[string]string) {
+	t := g.transport()
+	if t == nil {
+		return []string{}, map[string]string{}
+	}
+	return keyrotate.PushAll(ctx, t, networkID, key)
+}
+
+// Connected reports whether the mesh runs.
+func (g *meshGlue) Connected() bool { return g.transport() != nil }
+
+// Speedtest probes peer with the default limits.
+func (g *meshGlue) Speedtest(ctx context.Context, peer string) (messages.SpeedResult, error) {
+	t := g.transport()
+	if t == nil {
+		return messages.SpeedResult{}, messages.LimitedMode("the mesh is not connected")
+	}
+	return speedtest.Run(ctx, t, p2p.PeerID(peer), speedtest.Limits{})
+}
+
+// Traffic is the running mesh's byte totals (zero when offline: the ring takes it as a reset).
+func (g *meshGlue) Traffic() (in, out uint64) {
+	if t := g.transport(); t != nil {
+		return t.Traffic()
+	}
+	return 0, 0
+}
+
+// selfInfo is this node's info without the mesh's fields.
+func (g *meshGlue) selfInfo() messages.NodeInfo {
+	g.selfMu.Lock()
+	defer g.selfMu.Unlock()
+	info := g.self
+	info.Caps = slices.Clone(info.Caps)
+	info.Vaults = slices.Clone(info.Vaults)
+	return info
+}
+
+// refreshSelf reads the display name and the vault list again, tells the directory and, when
+// the mesh runs, re-gossips: PUT /profile and vault changes reach peers at once.
+func (g *meshGlue) refreshSelf(ctx context.Context) {
+	d := g.d
+	info := messages.NodeInfo{NodeID: d.peerID.String(), DisplayName: d.cfg.Node.Name, Version: version,
+		Caps: []string{"vaults", "events"}, Reliable: d.cfg.Node.Reliable, StartedMs: d.started.UnixMilli()}
+	if p, err := host.AskChild[messages.Profile](ctx, d.node.Root, d.profileMgr, messages.ProfileID, messages.GetProfile{}, askLimit); err == nil && p.DisplayName != "" {
+		info.DisplayName = p.DisplayName
+	}
+	if list, err := host.AskChild[messages.VaultList](ctx, d.node.Root, d.registry, messages.RegistryID, messages.ListVaults{}, askLimit); err == nil {
+		for _, v := range list.Vaults {
+			info.Vaults = append(info.Vaults, v.ID)
+		}
+		slices.Sort(info.Vaults)
+	}
+	g.selfMu.Lock()
+	changed := !sameInfo(g.self, info)
+	g.self = info
+	g.selfMu.Unlock()
+	self := info
+	if t := g.transport(); t != nil {
+		self = hello.SelfInfo(t, info)
+	}
+	d.node.Root.Send(g.nodesMgr.PID, host.To{ID: messages.NodesID, Msg: messages.UpdateSelf{Info: self}})
+	g.mu.Lock()
+	svc := g.hello
+	g.mu.Unlock()
+	if changed && svc != nil {
+		svc.Announce()
+	}
+}
+
+// watchSelf refreshes this node's info whenever the profile or the vault list changes.
+func (g *meshGlue) watchSelf() error {
+	for _, typ := range []string{"profile_changed", "vault_created", "vault_deleted", "vault_updated"} {
+		sub, err := g.d.bus.Subscribe(bus.TypeSubject(typ), func(bus.Msg) {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), askLimit)
+				defer cancel()
+				g.refreshSelf(ctx)
+			}()
+		})
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", typ, err)
+		}
+		g.subs = append(g.subs, sub)
+	}
+	return nil
+}
+
+// close stops the mesh and the watchers.
+func (g *meshGlue) close() {
+	if g == nil {
+		return
+	}
+	for _, s := range g.subs {
+		_ = s.Unsubscribe()
+	}
+	g.subs = nil
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.stopLocked(); err != nil {
+		g.log.Warn("close the mesh", "err", err)
+	}
+}
+
+func sameInfo(a, b messages.NodeInfo) bool {
+	return a.DisplayName == b.DisplayName && a.Reliable == b.Reliable && slices.Equal(a.Vaults, b.Vaults) && slices.Equal(a.Caps, b.Caps)
+}
+
+// isQUIC reports whether a listen address is one go-libp2p drops under a swarm key.
+func isQUIC(addr string) bool {
+	for _, w := range []string{"/quic", "/webtransport", "/webrtc"} {
+		if strings.Contains(addr, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// tcpOnly drops the addresses isQUIC names (warned about in Connect).
+func tcpOnly(addrs []string) []string {
+	return slices.DeleteFunc(slices.Clone(addrs), isQUIC)
+}
