@@ -193,7 +193,9 @@ func (c *core) disconnected(now time.Time, id string) host.Output {
 	if e == nil || !e.connected {
 		return host.Output{}
 	}
-	e.connected, e.lastSeen = false, now.UnixMilli()
+	// What was heard before the connection dropped proves nothing now: the node is online
+	// again once heard from after it (its gossip still reaches us through other peers).
+	e.connected, e.lastSeen, e.heard = false, now.UnixMilli(), time.Time{}
 	out := host.Output{Events: []host.Event{{Type: "peer_disconnected", Data: messages.PeerChanged{PeerID: id, DisplayName: e.info.DisplayName}}}}
 	if e.known {
 		out.Writes = append(out.Writes, c.put(e))
@@ -253,7 +255,8 @@ func (c *core) updateSelf(info messages.NodeInfo) host.Output {
 	return out
 }
 
-// online: connected now, or heard from directly within OnlineFor.
+// online: connected now, or heard from directly within OnlineFor and since its last
+// disconnection.
 func (c *core) online(e *entry, now time.Time) bool {
 	return e.connected || (!e.heard.IsZero() && now.Sub(e.heard) < c.cfg.OnlineFor)
 }

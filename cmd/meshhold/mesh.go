@@ -34,12 +34,12 @@ type meshGlue struct {
 	nodesMgr *host.Manager
 	log      *slog.Logger
 
-	mu      sync.Mutex // serializes Connect and Disconnect; guards the fields below
-	m       *mesh.Mesh
-	netID   string
-	hello   *hello.Service
-	stops   []func()
-	bootErr error // the last connect's failure, for the status
+	mu    sync.Mutex // serializes Connect and Disconnect; guards the fields below
+	m     *mesh.Mesh
+	netID string
+	hello *hello.Service
+	stops []func()
+	bound []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
 
 	selfMu sync.Mutex
 	self   messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
@@ -75,13 +75,21 @@ func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey
 			g.log.Warn("node.listen_addrs lists a QUIC address: go-libp2p drops QUIC under a swarm key, so the mesh runs on TCP only", "addr", a)
 		}
 	}
-	m, err := mesh.Start(mesh.Config{PrivKey: g.priv, PSK: key.Bytes(), ListenAddrs: tcpOnly(cfg.Node.ListenAddrs), NoListen: len(cfg.Node.ListenAddrs) == 0,
+	listen := tcpOnly(cfg.Node.ListenAddrs)
+	if g.bound != nil {
+		listen = g.bound // peers know this node at these ports: a restart on a new key keeps them
+	}
+	m, err := mesh.Start(mesh.Config{PrivKey: g.priv, PSK: key.Bytes(), ListenAddrs: listen, NoListen: len(cfg.Node.ListenAddrs) == 0,
 		Bootstrap: n.Bootstrap, MDNS: cfg.Node.MDNS, Logger: g.log})
 	if err != nil {
-		g.bootErr = err
 		return fmt.Errorf("start the mesh on network %s: %w", n.ID, err)
 	}
-	g.m, g.netID, g.bootErr = m, n.ID, nil
+	g.m, g.netID = m, n.ID
+	if g.bound == nil {
+		for _, a := range m.Host().Network().ListenAddresses() {
+			g.bound = append(g.bound, a.String())
+		}
+	}
 	g.startServicesLocked(m)
 	g.log.Info("mesh connected", "network", n.ID, "name", n.Name, "addrs", m.Addrs(), "bootstrap", len(n.Bootstrap))
 	return nil
@@ -91,7 +99,7 @@ func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey
 func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 	d := g.d
 	sink := nodes.Sink{Root: d.node.Root, Mgr: g.nodesMgr, Limit: 5 * time.Second}
-	svc, err := hello.Start(m, func() messages.NodeInfo { return hello.SelfInfo(m, g.selfInfo()) }, sink,
+	svc, err := hello.Start(m, func() messages.NodeInfo { return hello.SelfInfo(m, g.selfInfo()) }, newIntroducer(sink, m, g.log),
 		hello.Config{Interval: helloInterval, Logger: g.log.With("protocol", "hello")})
 	if err != nil {
 		g.log.Error("hello service did not start: peers will not learn about this node", "err", err)
@@ -287,4 +295,58 @@ func isQUIC(addr string) bool {
 // tcpOnly drops the addresses isQUIC names (warned about in Connect).
 func tcpOnly(addrs []string) []string {
 	return slices.DeleteFunc(slices.Clone(addrs), isQUIC)
+}
+
+// introducer is the directory's sink plus peer exchange: a node this one hears of but is not
+// connected to is dialled at the addresses it announced, so nodes that bootstrapped from the
+// same peer connect to each other directly (at most four dials at once, one per node).
+type introducer struct {
+	nodes.Sink
+	t       p2p.Transport
+	log     *slog.Logger
+	mu      sync.Mutex
+	dialing map[string]bool
+	slots   chan struct{}
+}
+
+func newIntroducer(sink nodes.Sink, t p2p.Transport, log *slog.Logger) *introducer {
+	return &introducer{Sink: sink, t: t, log: log, dialing: map[string]bool{}, slots: make(chan struct{}, 4)}
+}
+
+// Seen records the node, then dials it when it is neither this node nor connected.
+func (in *introducer) Seen(info messages.NodeInfo, via string) {
+	in.Sink.Seen(info, via)
+	id := p2p.PeerID(info.NodeID)
+	if id == in.t.Self() || len(info.ListenAddrs) == 0 || slices.Contains(in.t.Peers(), id) {
+		return
+	}
+	in.mu.Lock()
+	if in.dialing[info.NodeID] {
+		in.mu.Unlock()
+		return
+	}
+	in.dialing[info.NodeID] = true
+	in.mu.Unlock()
+	go func() {
+		defer func() {
+			in.mu.Lock()
+			delete(in.dialing, info.NodeID)
+			in.mu.Unlock()
+		}()
+		select {
+		case in.slots <- struct{}{}:
+			defer func() { <-in.slots }()
+		default:
+			return // busy: the next hello or gossip round tries again
+		}
+		for _, addr := range info.ListenAddrs {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := in.t.Dial(ctx, addr)
+			cancel()
+			if err == nil {
+				in.log.Debug("connected to an introduced node", "peer", info.NodeID, "addr", addr)
+				return
+			}
+		}
+	}()
 }

@@ -52,8 +52,8 @@ type AtRestStatus struct {
 	Provider string `json:"provider"`
 }
 
-// NetworkStatus is the active network: state is "limited" (no swarm key), "configured" (a key,
-// the mesh not running), or later "connecting", "connected", "offline".
+// NetworkStatus is the active network: state is "limited" (no network saved), "offline" (the
+// mesh stopped: POST /networks/disconnect, or it could not start) or "connected".
 type NetworkStatus struct {
 	State string `json:"state"`
 	ID    string `json:"id"`

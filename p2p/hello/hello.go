@@ -202,12 +202,14 @@ func (s *Service) onPeer(ev p2p.PeerEvent) {
 		delete(s.peers, ev.Peer)
 		s.mu.Unlock()
 		s.sink.Disconnected(ev.Peer)
+		s.Announce() // this node's peers changed: the mesh's topology follows at once
 		return
 	}
 	s.peers[ev.Peer] = true
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.sink.Connected(ev.Peer)
+	s.Announce()
 	go s.greet(ev.Peer)
 }
 

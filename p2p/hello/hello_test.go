@@ -140,7 +140,7 @@ func TestThreeNodesLearnEachOther(t *testing.T) {
 		}{
 			{a, "b=node b(hello) c=node c(relay) | b"},
 			{b, "a=node a(hello) c=node c(hello) | a,c"},
-			{c, "b=node b(hello) | b"},
+			{c, "b=node b(gossip) | b"}, // b announced its new peer a after greeting c
 		} {
 			if got := tc.m.sink.view(); got != tc.want {
 				t.Errorf("%s knows %q, want %q", tc.m.tr.Self(), got, tc.want)

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// meshNode is a daemon of the mesh tests, logged in.
+type meshNode struct {
+	*proc
+	name, cfg string
+	tok       []string
+	id        string
+}
+
+// startMeshNode starts a daemon listening on a loopback port the OS picks, with swarmKey and
+// bootstrap in its config.yaml (both may be empty), sets its password and logs in.
+func startMeshNode(t *testing.T, name, swarmKey string, bootstrap ...string) *meshNode {
+	t.Helper()
+	dir := t.TempDir()
+	extra := ""
+	if swarmKey != "" {
+		extra += "swarm_key: |\n"
+		for _, l := range strings.Split(strings.TrimSpace(swarmKey), "\n") {
+			extra += "  " + l + "\n"
+		}
+	}
+	if len(bootstrap) > 0 {
+		extra += "bootstrap_peers: [" + strings.Join(bootstrap, ", ") + "]\n"
+	}
+	path := filepath.Join(dir, "config.yaml")
+	src := "node:\n  name: " + name + "\n  listen_addrs: [/ip4/127.0.0.1/tcp/0]\napi:\n  bind: 127.0.0.1:0\n" + extra
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := &meshNode{name: name, cfg: path}
+	n.restart(t, true)
+	return n
+}
+
+// restart starts the node's daemon again on its config (first: set the password).
+func (n *meshNode) restart(t *testing.T, first bool) {
+	t.Helper()
+	n.proc = start(t, n.cfg)
+	if first {
+		n.setPassword("mesh password")
+	}
+	n.tok = bearer(n.login("mesh password"))
+	_, st := n.call("GET", "/system/status", nil)
+	n.id = st["peer_id"].(string)
+}
+
+// addr is the node's mesh address on loopback, from its status.
+func (n *meshNode) addr(t *testing.T) string {
+	t.Helper()
+	_, st := n.call("GET", "/system/status", nil)
+	for _, a := range st["listen_addrs"].([]any) {
+		if s := a.(string); strings.HasPrefix(s, "/ip4/127.0.0.1/tcp/") {
+			return s
+		}
+	}
+	t.Fatalf("%s has no loopback mesh address: %v", n.name, st)
+	return ""
+}
+
+// online lists the node ids n's directory shows online, sorted.
+func (n *meshNode) online() []string {
+	_, body := n.call("GET", "/nodes", nil, n.tok...)
+	var ids []string
+	for _, v := range body["nodes"].([]any) {
+		if m := v.(map[string]any); m["online"] == true {
+			ids = append(ids, m["node_id"].(string))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// edges is n's topology as sorted "a-b" pairs, and its node ids.
+func (n *meshNode) edges() (edges, nodes []string) {
+	_, body := n.call("GET", "/network/topology", nil, n.tok...)
+	for _, v := range body["edges"].([]any) {
+		e := v.(map[string]any)
+		a, b := e["a"].(string), e["b"].(string)
+		if b < a {
+			a, b = b, a
+		}
+		edges = append(edges, a+"-"+b)
+	}
+	for _, v := range body["nodes"].([]any) {
+		nodes = append(nodes, v.(map[string]any)["node_id"].(string))
+	}
+	slices.Sort(edges)
+	slices.Sort(nodes)
+	return edges, nodes
+}
+
+// status is n's network state and id.
+func (n *meshNode) status() (state, id string) {
+	_, st := n.call("GET", "/system/status", nil)
+	nw := st["network"].(map[string]any)
+	return nw["state"].(string), nw["id"].(string)
+}
+
+// eventually retries cond every 100 ms for up to limit.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ok, got := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s, %s: %s", limit, what, got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func ids(ns ...*meshNode) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func keygen(t *testing.T) string {
+	t.Helper()
+	key, err := exec.Command(binary, "keygen").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(key)
+}
+
+// eventTypes follows n's event stream and collects every event type it sees.
+type eventTypes struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (e *eventTypes) has(typ, data string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.ContainsFunc(e.seen, func(s string) bool { return strings.HasPrefix(s, typ+" ") && strings.Contains(s, data) })
+}
+
+func (e *eventTypes) String() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fmt.Sprint(e.seen)
+}
+
+func followEvents(t *testing.T, n *meshNode) *eventTypes {
+	t.Helper()
+	req, _ := http.NewRequest("GET", n.api+"/events/stream", nil)
+	req.Header.Set(n.tok[0], n.tok[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("event stream: %v %v", resp, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	ev := &eventTypes{}
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		typ := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "event: "); ok {
+				typ = v
+			}
+			if v, ok := strings.CutPrefix(line, "data: "); ok {
+				ev.mu.Lock()
+				ev.seen = append(ev.seen, typ+" "+v)
+				ev.mu.Unlock()
+			}
+		}
+	}()
+	return ev
+}
+
+// Three daemons on loopback find each other from one bootstrap address and agree on the mesh;
+// a fourth with another swarm key learns nothing until it joins with an invite; networks are
+// created, connected to, disconnected from and deleted; a swarm key rotation moves the three
+// onto the new key; a killed node is seen leaving and, restarted, rejoining.
+func TestMeshOfThreeDaemons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts four daemons")
+	}
+	key := keygen(t)
+	a := startMeshNode(t, "alpha", key)
+	eventually(t, 10*time.Second, "alpha's mesh connected", func() (bool, string) {
+		st, _ := a.status()
+		return st == "connected", st
+	})
+	boot := a.addr(t)
+	b := startMeshNode(t, "bravo", key, boot)
+	c := startMeshNode(t, "charlie", key, boot)
+	all := ids(a, b, c)
+	for _, n := range []*meshNode{a, b, c} {
+		eventually(t, 15*time.Second, n.name+" sees all three online", func() (bool, string) {
+			got := n.online()
+			return slices.Equal(got, all), fmt.Sprint(got)
+		})
+	}
+	// Peer exchange links bravo and charlie too: every node draws the same full triangle.
+	want := []string{}
+	for i, x := range all {
+		for _, y := range all[i+1:] {
+			want = append(want, x+"-"+y)
+		}
+	}
+	for _, n := range []*meshNode{a, b, c} {
+		eventually(t, 15*time.Second, n.name+"'s topology", func() (bool, string) {
+			edges, nodes := n.edges()
+			return slices.Equal(edges, want) && slices.Equal(nodes, all), fmt.Sprint(edges, nodes)
+		})
+	}
+	if resp, body := a.call("GET", "/nodes/"+b.id, nil, a.tok...); resp.StatusCode != 200 || body["display_name"] != "bravo" {
+		t.Fatalf("alpha's view of bravo: %d %v", resp.StatusCode, body)
+	}
+	if resp, _ := a.call("GET", "/nodes/12D3KooWHHzSeKaY8xuZVzkLbKFfvNgPPeKhFBGrMbNzbm5akpqu", nil, a.tok...); resp.StatusCode != 404 {
+		t.Fatalf("an unknown node: %d", resp.StatusCode)
+	}
+
+	// Another swarm key: the handshake fails, nothing is learned on either side.
+	d := startMeshNode(t, "delta", keygen(t), boot)
+	time.Sleep(2 * time.Second)
+	if got := d.online(); !slices.Equal(got, []string{d.id}) {
+		t.Fatalf("delta on another key learned %v", got)
+	}
+	if got := a.online(); slices.Contains(got, d.id) {
+		t.Fatalf("alpha learned of delta: %v", got)
+	}
+
+	// Join URL round trip: alpha's invite adds the network on delta, which connects to it.
+	_, nets := a.call("GET", "/networks", nil, a.tok...)
+	netID, _ := nets["active"].(string)
+	_, inv := a.call("GET", "/networks/"+netID+"/invite", nil, a.tok...)
+	url, _ := inv["url"].(string)
+	if !strings.HasPrefix(url, "meshhold://join/v1?") || !strings.Contains(url, a.id) {
+		t.Fatalf("alpha's invite: %v", inv)
+	}
+	if resp, body := d.send("POST", "/networks", map[string]any{"join_url": "meshhold://join/v1?psk=nope"}, d.tok...); resp.StatusCode != 400 || body["error"] == "" {
+		t.Fatalf("a malformed join URL: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := d.send("POST", "/networks", map[string]any{"join_url": url}, d.tok...); resp.StatusCode != 201 || body["id"] != netID {
+		t.Fatalf("delta adds alpha's network: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := d.send("POST", "/networks", map[string]any{"join_url": url}, d.tok...); resp.StatusCode != 409 {
+		t.Fatalf("the same network twice: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := d.call("POST", "/networks/"+netID+"/connect", nil, d.tok...); resp.StatusCode != 200 {
+		t.Fatalf("delta connects: %d %v", resp.StatusCode, body)
+	}
+	four := ids(a, b, c, d)
+	eventually(t, 15*time.Second, "alpha sees delta join", func() (bool, string) {
+		got := a.online()
+		return slices.Equal(got, four), fmt.Sprint(got)
+	})
+	// Delta's own network: created, not deletable while... delta is on alpha's; it goes.
+	_, created := d.send("POST", "/networks/create", map[string]any{"name": "spare"}, d.tok...)
+	spare, _ := created["id"].(string)
+	if resp, body := d.call("DELETE", "/networks/"+netID, nil, d.tok...); resp.StatusCode != 409 {
+		t.Fatalf("deleting the active network while connected: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := d.call("POST", "/networks/disconnect", nil, d.tok...); resp.StatusCode != 200 {
+		t.Fatalf("disconnect: %d %v", resp.StatusCode, body)
+	}
+	if st, _ := d.status(); st != "offline" {
+		t.Fatalf("delta after disconnect: %s", st)
+	}
+	eventually(t, 15*time.Second, "alpha sees delta go", func() (bool, string) {
+		_, body := a.call("GET", "/nodes/"+d.id, nil, a.tok...)
+		return body["connected"] == false, fmt.Sprint(body)
+	})
+	for _, id := range []string{spare, netID} {
+		if resp, body := d.call("DELETE", "/networks/"+id, nil, d.tok...); resp.StatusCode != 204 {
+			t.Fatalf("delete network %s offline: %d %v", id, resp.StatusCode, body)
+		}
+	}
+	d.stop()
+
+	// Rotation: bravo and charlie have alpha as a contact, so they apply its new key at once.
+	for _, n := range []*meshNode{b, c} {
+		if resp, body := n.send("POST", "/contacts", map[string]any{"node_id": a.id, "name": "alpha"}, n.tok...); resp.StatusCode/100 != 2 {
+			t.Fatalf("%s adds alpha as a contact: %d %v", n.name, resp.StatusCode, body)
+		}
+	}
+	resp, rot := a.call("POST", "/networks/"+netID+"/swarm-key", nil, a.tok...)
+	if resp.StatusCode != 200 {
+		t.Fatalf("rotate: %d %v", resp.StatusCode, rot)
+	}
+	if pushed := fmt.Sprint(rot["pushed"]); !strings.Contains(pushed, b.id) || !strings.Contains(pushed, c.id) {
+		t.Fatalf("rotation pushed to %v (failed %v)", rot["pushed"], rot["failed"])
+	}
+	newID := rot["network"].(map[string]any)["id"].(string)
+	if newID == netID {
+		t.Fatal("the rotated network kept its id")
+	}
+	for _, n := range []*meshNode{a, b, c} {
+		eventually(t, 20*time.Second, n.name+" on the new key with the other two", func() (bool, string) {
+			st, id := n.status()
+			got := n.online()
+			return st == "connected" && id == newID && slices.Equal(got, all), fmt.Sprint(st, " ", id, " ", got)
+		})
+	}
+
+	// Kill charlie: alpha sees it leave; restarted, it comes back on the rotated key.
+	events := followEvents(t, a)
+	c.kill()
+	eventually(t, 20*time.Second, "alpha's peer_disconnected for charlie", func() (bool, string) {
+		return events.has("peer_disconnected", c.id), events.String()
+	})
+	c.restart(t, false)
+	eventually(t, 20*time.Second, "alpha's peer_connected for charlie", func() (bool, string) {
+		return events.has("peer_connected", c.id), events.String()
+	})
+	if st, id := c.status(); st != "connected" || id != newID {
+		t.Fatalf("charlie after a restart: %s %s", st, id)
+	}
+	eventually(t, 15*time.Second, "the mesh healed", func() (bool, string) {
+		got := c.online()
+		return slices.Equal(got, all), fmt.Sprint(got)
+	})
+}
