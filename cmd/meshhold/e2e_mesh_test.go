@@ -234,6 +234,27 @@ func TestMeshOfThreeDaemons(t *testing.T) {
 	if resp, _ := a.call("GET", "/nodes/12D3KooWHHzSeKaY8xuZVzkLbKFfvNgPPeKhFBGrMbNzbm5akpqu", nil, a.tok...); resp.StatusCode != 404 {
 		t.Fatalf("an unknown node: %d", resp.StatusCode)
 	}
+	// A profile change is gossiped at once, not at the next interval (30 s).
+	if resp, body := b.send("PUT", "/profile", map[string]any{"display_name": "Bravo Two"}, b.tok...); resp.StatusCode != 200 {
+		t.Fatalf("PUT /profile: %d %v", resp.StatusCode, body)
+	}
+	eventually(t, 10*time.Second, "charlie sees bravo's new name", func() (bool, string) {
+		_, body := c.call("GET", "/nodes/"+b.id, nil, c.tok...)
+		return body["display_name"] == "Bravo Two", fmt.Sprint(body["display_name"])
+	})
+	if resp, body := a.call("POST", "/network/speedtest/"+b.id, nil, a.tok...); resp.StatusCode != 200 || body["bytes"].(float64) <= 0 {
+		t.Fatalf("speed test alpha → bravo: %d %v", resp.StatusCode, body)
+	}
+
+	// A node without any network is limited: what needs the mesh says so with a 503.
+	lone := startMeshNode(t, "lone", "")
+	if resp, body := lone.call("POST", "/network/speedtest/"+a.id, nil, lone.tok...); resp.StatusCode != 503 || !strings.Contains(fmt.Sprint(body["error"]), "limited mode") {
+		t.Fatalf("a speed test in limited mode: %d %v", resp.StatusCode, body)
+	}
+	if st, _ := lone.status(); st != "limited" {
+		t.Fatalf("a node without a network: %s", st)
+	}
+	lone.stop()
 
 	// Another swarm key: the handshake fails, nothing is learned on either side.
 	d := startMeshNode(t, "delta", keygen(t), boot)
