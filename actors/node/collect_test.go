@@ -47,7 +47,10 @@ func TestStoppedNodeIsCollected(t *testing.T) {
 	t.Run("plain", func(t *testing.T) { collected(t, run(t)) })
 	t.Run("bubble", func(t *testing.T) {
 		var w weak.Pointer[actor.ActorSystem]
-		synctest.Test(t, func(t *testing.T) { w = run(t) })
+		synctest.Test(t, func(t *testing.T) {
+			w = run(t)
+			time.Sleep(time.Minute) // protoactor's dead-letter throttle ends after its period
+		})
 		collected(t, w)
 	})
 }
