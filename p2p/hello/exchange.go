@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
+	"github.com/meshhold/meshhold/p2p/wire"
 )
 
 // greet runs the hello exchange with a newly connected peer, retrying twice with backoff while
@@ -60,12 +61,12 @@ func (s *Service) exchange(peer p2p.PeerID) (messages.NodeInfo, []messages.NodeI
 		_ = st.Reset()
 		return messages.NodeInfo{}, nil, err
 	}
-	if err := writeFrame(st, req); err != nil {
+	if err := wire.WriteFrame(st, req); err != nil {
 		_ = st.Reset()
 		return messages.NodeInfo{}, nil, err
 	}
 	_ = st.CloseWrite()
-	raw, err := readFrame(st, MaxAnswerBytes)
+	raw, err := wire.ReadFrame(st, MaxAnswerBytes)
 	if err != nil {
 		_ = st.Reset()
 		return messages.NodeInfo{}, nil, err
@@ -98,7 +99,7 @@ func (s *Service) handle(st p2p.Stream) {
 	defer context.AfterFunc(ctx, func() { _ = st.Reset() })()
 	_ = st.SetDeadline(time.Now().Add(s.cfg.Timeout))
 	peer := st.Peer()
-	raw, err := readFrame(st, MaxInfoBytes)
+	raw, err := wire.ReadFrame(st, MaxInfoBytes)
 	var env envelope
 	if err == nil {
 		env, err = decode(raw)
@@ -114,7 +115,7 @@ func (s *Service) handle(st p2p.Stream) {
 	s.sink.Seen(env.Info, messages.ViaHello)
 	answer, err := s.answer(ctx, peer)
 	if err == nil {
-		err = writeFrame(st, answer)
+		err = wire.WriteFrame(st, answer)
 	}
 	if err != nil {
 		s.log.Debug("hello: answer", "peer", peer, "err", err)

@@ -21,11 +21,12 @@ import (
 
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
+	"github.com/meshhold/meshhold/p2p/wire"
 )
 
 // Protocol and Topic are the hello stream's protocol id and the gossip topic.
 const (
-	Protocol = "/meshhold/hello/1.0"
+	Protocol = wire.Hello
 	Topic    = "meshhold/hello"
 )
 

@@ -18,10 +18,11 @@ import (
 
 	"github.com/meshhold/meshhold/p2p"
 	"github.com/meshhold/meshhold/p2p/swarmkey"
+	"github.com/meshhold/meshhold/p2p/wire"
 )
 
 // Protocol is the stream protocol id.
-const Protocol = "/meshhold/swarmkey/1.0"
+const Protocol = wire.SwarmKey
 
 // Timeout bounds one exchange, on either side, when the context sets no earlier deadline.
 const Timeout = 30 * time.Second

@@ -8,8 +8,8 @@ import (
 	"io"
 )
 
-// A frame is a uvarint byte count followed by that many bytes. (p2p/wire will own the mesh's
-// framing; this local copy keeps the package free of it until then.)
+// A frame is a uvarint byte count followed by that many bytes, as p2p/wire writes them; this
+// copy reads through the bufio.Reader the bulk phase needs, which wire.ReadFrame does not take.
 
 // writeFrame writes payload as one frame, in one Write.
 func writeFrame(w io.Writer, payload []byte) error {

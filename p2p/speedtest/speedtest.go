@@ -21,10 +21,11 @@ import (
 	"time"
 
 	"github.com/meshhold/meshhold/messages"
+	"github.com/meshhold/meshhold/p2p/wire"
 )
 
 // Protocol is the speed test's protocol id.
-const Protocol = "/meshhold/speedtest/1.0"
+const Protocol = wire.Speedtest
 
 // Defaults and bounds.
 const (
