@@ -3,23 +3,20 @@ package speedtest
 import (
 	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/meshhold/meshhold/p2p/wire"
 )
 
-// A frame is a uvarint byte count followed by that many bytes, as p2p/wire writes them; this
-// copy reads through the bufio.Reader the bulk phase needs, which wire.ReadFrame does not take.
+// Frames are p2p/wire's: a uvarint byte count, then the bytes.
 
-// writeFrame writes payload as one frame, in one Write.
-func writeFrame(w io.Writer, payload []byte) error {
-	buf := make([]byte, 0, binary.MaxVarintLen64+len(payload))
-	buf = binary.AppendUvarint(buf, uint64(len(payload)))
-	_, err := w.Write(append(buf, payload...))
-	return err
-}
+func writeFrame(w io.Writer, payload []byte) error { return wire.WriteFrame(w, payload) }
 
-// readLen reads a frame's length, refusing one past max.
+func readFrame(r *bufio.Reader, max int) ([]byte, error) { return wire.ReadFrame(r, max) }
+
+// readLen reads only a frame's length, refusing one past max: the bulk phase counts and skips
+// the bodies through the bufio.Reader instead of allocating them.
 func readLen(r *bufio.Reader, max int) (int, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
@@ -31,32 +28,7 @@ func readLen(r *bufio.Reader, max int) (int, error) {
 	return int(n), nil
 }
 
-// readFrame reads one frame of at most max bytes.
-func readFrame(r *bufio.Reader, max int) ([]byte, error) {
-	n, err := readLen(r, max)
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("speedtest: short frame: %w", err)
-	}
-	return buf, nil
-}
-
 // writeJSON and readJSON move one control message as a frame.
-func writeJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeFrame(w, b)
-}
+func writeJSON(w io.Writer, v any) error { return wire.WriteJSON(w, v) }
 
-func readJSON(r *bufio.Reader, v any) error {
-	b, err := readFrame(r, maxControl)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
+func readJSON(r *bufio.Reader, v any) error { return wire.ReadJSON(r, maxControl, v) }
