@@ -268,6 +268,11 @@ func (d *daemon) routes() []api.Route {
 		vaults = &api.Vaults{}
 	}
 	routes = append(routes, vaults.Routes()...)
+	share := &api.VaultSharing{}
+	if d.registry != nil {
+		share = d.vaultSharing()
+	}
+	routes = append(routes, share.Routes()...)
 	routes = append(routes, d.folders.routes()...)
 	routes = append(routes, (&api.Browse{Home: homeDir()}).Routes()...)
 	aud := &api.Audit{}

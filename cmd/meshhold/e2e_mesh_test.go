@@ -357,3 +357,40 @@ func TestMeshOfThreeDaemons(t *testing.T) {
 		return slices.Equal(got, all), fmt.Sprint(got)
 	})
 }
+
+// A vault's share URL carries its key; another node adopts it once (400 when malformed, 409
+// when held already), and a password vault's key is never put in a URL.
+func TestVaultShareURLAndJoin(t *testing.T) {
+	a := startMeshNode(t, "alpha", "")
+	b := startMeshNode(t, "bravo", "")
+	resp, v := a.send("POST", "/vaults", map[string]any{"name": "Photos"}, a.tok...)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %v", resp.StatusCode, v)
+	}
+	id := v["id"].(string)
+	resp, share := a.call("GET", "/vaults/"+id+"/share-url", nil, a.tok...)
+	url, _ := share["url"].(string)
+	if resp.StatusCode != 200 || !strings.HasPrefix(url, "meshhold://vault/v1?id="+id+"&name=Photos&key=") {
+		t.Fatalf("share-url: %d %v", resp.StatusCode, share)
+	}
+	if resp, body := b.send("POST", "/vaults/join", map[string]any{"url": strings.Replace(url, "key=", "key=zz", 1)}, b.tok...); resp.StatusCode != 400 || !strings.Contains(fmt.Sprint(body["error"]), "key") {
+		t.Fatalf("a malformed URL: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := b.send("POST", "/vaults/join", map[string]any{"url": url}, b.tok...); resp.StatusCode != 201 || body["id"] != id || body["name"] != "Photos" {
+		t.Fatalf("join: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := b.send("POST", "/vaults/join", map[string]any{"url": url}, b.tok...); resp.StatusCode != 409 {
+		t.Fatalf("join twice: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := a.send("POST", "/vaults/join", map[string]any{"url": url}, a.tok...); resp.StatusCode != 409 {
+		t.Fatalf("join a vault of one's own: %d %v", resp.StatusCode, body)
+	}
+	_, list := b.call("GET", "/vaults", nil, b.tok...)
+	if !strings.Contains(fmt.Sprint(list), id) {
+		t.Fatalf("bravo's vaults after the join: %v", list)
+	}
+	_, pv := a.send("POST", "/vaults", map[string]any{"name": "Diary", "password": "long enough"}, a.tok...)
+	if resp, body := a.call("GET", "/vaults/"+pv["id"].(string)+"/share-url", nil, a.tok...); resp.StatusCode != 409 || !strings.Contains(fmt.Sprint(body["error"]), "password") {
+		t.Fatalf("share-url of a password vault: %d %v", resp.StatusCode, body)
+	}
+}

@@ -17,8 +17,9 @@ const Scheme = "meshhold"
 
 // The kinds of share URL: the host part of the URL.
 const (
-	KindJoin = "join" // a network: name, swarm key, bootstrap peers
-	KindNode = "node" // one node: peer id, display name, addresses
+	KindJoin  = "join"  // a network: name, swarm key, bootstrap peers
+	KindNode  = "node"  // one node: peer id, display name, addresses
+	KindVault = "vault" // a vault: id, name, vault key, peers that hold it
 )
 
 // Version is the only layout version this package writes and reads.
@@ -76,11 +77,11 @@ func split(s string) (parsed, error) {
 	}
 	kind := strings.ToLower(u.Host)
 	switch kind {
-	case KindJoin, KindNode:
+	case KindJoin, KindNode, KindVault:
 	case "":
 		return parsed{}, invalid("missing kind, want %s://join/… or %s://node/…", Scheme, Scheme)
 	default:
-		return parsed{}, invalid("unknown kind %q, want %q or %q", clip(u.Host), KindJoin, KindNode)
+		return parsed{}, invalid("unknown kind %q, want %q, %q or %q", clip(u.Host), KindJoin, KindNode, KindVault)
 	}
 	if err := checkVersion(u.Path); err != nil {
 		return parsed{}, err
