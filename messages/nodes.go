@@ -60,6 +60,9 @@ type NodeInfo struct {
 	Country     string     `json:"country"`
 	StartedMs   int64      `json:"started_at_ms"`
 	Peers       []PeerLink `json:"peers"`
+	// Seq rises with every info the node sends within one run (StartedMs): gossip can arrive
+	// out of order over different paths, and a directory keeps the info with the higher Seq.
+	Seq uint64 `json:"seq"`
 }
 
 // Check refuses info that breaks the limits above; field names the first field at fault. A

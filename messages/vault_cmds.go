@@ -16,7 +16,8 @@ type CreateVault struct {
 	Policy    VaultPolicy
 }
 
-// ListVaults asks for every vault that is not deleted; the registry answers VaultList.
+// ListVaults asks for every vault that is not deleted, untrusted ones (ObserveVault) included;
+// the registry answers VaultList.
 type ListVaults struct{}
 
 // VaultList answers ListVaults, sorted by name, then id.
@@ -39,6 +40,10 @@ type VaultMeta struct {
 	Roles             []string `json:"roles"`
 	PasswordProtected bool     `json:"password_protected"`
 	Wrap              *KeyWrap `json:"-"`
+	// Untrusted: this node knows the vault without its key (ObserveVault); Hold: it stores and
+	// serves the vault's sealed records and blocks.
+	Untrusted bool `json:"untrusted"`
+	Hold      bool `json:"hold,omitempty"`
 }
 
 // UpdateVaultMeta changes the name and role flags that are present; answers VaultMeta.
@@ -71,10 +76,12 @@ type VaultDeleted struct {
 // GetVault asks for the vault's status; answers VaultStatus.
 type GetVault struct{}
 
-// VaultStatus is a vault's effective policy, exact usage and key state.
+// VaultStatus is a vault's effective policy, exact usage and key state. An untrusted vault is
+// Locked (no key) and Untrusted; its Policy is unknown (zero) but for the version it holds.
 type VaultStatus struct {
 	ID                string      `json:"id"`
 	Locked            bool        `json:"locked"`
+	Untrusted         bool        `json:"untrusted"`
 	PasswordProtected bool        `json:"password_protected"`
 	Policy            VaultPolicy `json:"policy"`
 	Usage             VaultUsage  `json:"usage"`
@@ -87,6 +94,7 @@ type VaultUsage struct {
 	DeletedFiles int64 `json:"deleted_files"`
 	Versions     int64 `json:"versions"`
 	Conflicts    int64 `json:"conflicts"` // paths with more than one head
+	Pruned       int64 `json:"pruned"`    // addresses in the pruned set (never synced back)
 }
 
 // SetPolicy changes the policy fields that are present (0 = none / all / forever); answers

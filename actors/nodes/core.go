@@ -148,6 +148,10 @@ func (c *core) seen(now time.Time, m messages.NodeSeen) host.Output {
 			return out
 		}
 	}
+	if !isNew && m.Via != messages.ViaRelay && info.StartedMs == e.info.StartedMs && info.Seq < e.info.Seq {
+		e.heard, e.lastSeen = now, now.UnixMilli() // an older info, overtaken on another path: alive, nothing new
+		return out
+	}
 	var fields []string
 	if !isNew {
 		fields = changedFields(e.info, info)

@@ -31,6 +31,8 @@ type core struct {
 
 	policy *storev1.VaultPolicy
 	usage  *storev1.VaultUsage
+	mk     *merkle              // the Merkle summary of the retained versions
+	spol   *messages.SyncPolicy // the policy as it replicates; nil until sealed (or given, untrusted)
 
 	seed     []persist.Write // records the load found missing, written by the next step
 	attached bool            // the next step arms the retention timer
@@ -39,6 +41,11 @@ type core struct {
 
 // errLocked answers file commands while the vault's key is not held.
 var errLocked = fmt.Errorf("vault %w", messages.ErrLocked)
+
+// errUntrusted answers what needs the key on a vault this node holds without it.
+func (c *core) errUntrusted() error {
+	return fmt.Errorf("vault %w: vault %s is untrusted on this node: it has no key", messages.ErrLocked, c.id)
+}
 
 func (c *core) Step(now time.Time, msg any, v persist.View) host.Output {
 	if err := c.refresh(v); err != nil {
@@ -79,17 +86,25 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 	if !c.live() {
 		return host.Output{Reply: messages.NotFound("vault")}
 	}
+	if out, ok := c.syncStep(now, msg, v); ok {
+		return out
+	}
 	switch m := msg.(type) {
 	case messages.GetVault:
 		return host.Output{Reply: c.status()}
+	case messages.GetAnalytics:
+		return host.Output{Reply: c.analytics(now, m, v)}
+	}
+	if c.untrusted() { // everything else needs the key
+		return host.Output{Reply: c.errUntrusted()}
+	}
+	switch m := msg.(type) {
 	case messages.SetPolicy:
 		return c.setPolicy(now, m)
 	case messages.LockVault:
 		return c.lock()
 	case messages.UnlockVault:
 		return c.unlock(now, m)
-	case messages.GetAnalytics:
-		return host.Output{Reply: c.analytics(now, m, v)}
 	}
 	switch msg.(type) {
 	case messages.BeginUpload, messages.CommitUpload, messages.StatFile, messages.ListFiles, messages.GetHistory,
@@ -129,7 +144,7 @@ func (c *core) files(ms int64, msg any, v persist.View) host.Output {
 
 func (c *core) status() messages.VaultStatus {
 	return messages.VaultStatus{
-		ID: c.id, Locked: c.rc == nil, PasswordProtected: c.meta.Wrap != nil,
+		ID: c.id, Locked: c.rc == nil, Untrusted: c.untrusted(), PasswordProtected: c.meta.Wrap != nil,
 		Policy: policyInfo(c.policy), Usage: usageInfo(c.usage),
 	}
 }

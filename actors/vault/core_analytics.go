@@ -26,9 +26,10 @@ func (ch *change) tally(e *storev1.PathEntry, sign int64) {
 	ch.bump(k.statAuthor(e.Author), sign, sign*e.Size, 0)
 }
 
-// countDay counts a committed version in its UTC day.
+// countDay counts a version in the UTC day it was created (on whichever node), so synced
+// versions count on the same day everywhere.
 func (ch *change) countDay(ver *storev1.Version) {
-	key := ch.c.keys.statDay(time.UnixMilli(ch.ms).UTC().Format(dayLayout))
+	key := ch.c.keys.statDay(time.UnixMilli(ver.CreatedMs).UTC().Format(dayLayout))
 	if ver.Deleted {
 		ch.bump(key, 0, 0, 1)
 	} else {

@@ -27,14 +27,30 @@ type change struct {
 	prunedPaths    []string
 	prunedVersions int
 	prunedBytes    int64
+	learned        int // addresses the step added to the pruned set
+	// the Merkle summary: ver/ keys the step put (true) or deleted, and the summary after them
+	verDelta map[messages.VersionAddr]bool
+	mk       *merkle
+	opened   map[messages.VersionAddr]*storev1.Version // versions the step decrypted
+	policy   *storev1.VaultPolicy                      // a policy the step adopted from a peer
+	spol     *messages.SyncPolicy                      // and its sealed form
 }
 
 func (c *core) begin(v persist.View, ms int64) *change {
-	return &change{c: c, tx: newTxn(v), ms: ms, usage: proto.Clone(c.usage).(*storev1.VaultUsage)}
+	return &change{c: c, tx: newTxn(v), ms: ms, usage: proto.Clone(c.usage).(*storev1.VaultUsage),
+		verDelta: map[messages.VersionAddr]bool{}, opened: map[messages.VersionAddr]*storev1.Version{}}
 }
 
-// done adopts the working usage (stored when it changed) and returns the step's output.
+// done brings the Merkle summary up to date with the step's ver/ changes, adopts it and the
+// working usage (stored when it changed) and returns the step's output.
 func (ch *change) done(reply any) host.Output {
+	ch.updateMerkle()
+	if ch.mk != nil {
+		ch.c.mk = ch.mk
+	}
+	if ch.policy != nil {
+		ch.c.policy, ch.c.spol = ch.policy, ch.spol
+	}
 	if !proto.Equal(ch.usage, ch.c.usage) {
 		ch.tx.store(ch.c.keys.usage(), ch.usage)
 		ch.c.usage = ch.usage
@@ -43,6 +59,18 @@ func (ch *change) done(reply any) host.Output {
 		ch.event("versions_pruned", map[string]any{"vault_id": ch.c.id, "paths": ch.prunedPaths, "versions": ch.prunedVersions, "bytes": ch.prunedBytes})
 	}
 	return host.Output{Writes: ch.tx.writes(), Events: ch.events, Reply: reply}
+}
+
+// open decrypts the version at addr once per step.
+func (ch *change) open(addr []byte) (*storev1.Version, error) {
+	if ver, ok := ch.opened[messages.VersionAddr(addr)]; ok {
+		return ver, nil
+	}
+	ver, err := ch.c.openVersion(ch.tx, addr)
+	if err == nil {
+		ch.opened[messages.VersionAddr(addr)] = ver
+	}
+	return ver, err
 }
 
 // pruned counts a version retention dropped from path.
@@ -70,19 +98,22 @@ func (ch *change) overQuota() error {
 
 // addVersion seals ver (setting its creation time and sorting its parents), makes it the head
 // of its path in place of its parents, counts it, applies keep_versions to the path and
-// returns the path's new entry and the version's address.
+// returns the path's new entry and the version's address. Its creation time is after every
+// version the path has held (a Lamport clock over the node's clock), so the new version is
+// the shown head by the rule sync uses too: the head with the greatest (created_ms, addr).
 func (ch *change) addVersion(old *storev1.PathEntry, ver *storev1.Version) (*storev1.PathEntry, []byte, error) {
 	k := ch.c.keys
-	ver.CreatedMs = ch.ms
+	ver.CreatedMs = max(ch.ms, maxCreated(old)+1)
 	slices.SortFunc(ver.Parents, bytes.Compare)
 	ver.Parents = slices.CompactFunc(ver.Parents, bytes.Equal)
 	sealed := ch.c.rc.Seal(marshal(ver))
 	sum := sha256.Sum256(sealed)
 	addr := sum[:]
-	if _, dup := ch.tx.get(k.version(addr)); dup { // the very same version, committed in the same ms
+	if ch.hasVersion(addr) || ch.isPruned(addr) { // the very same version, committed before
 		return nil, nil, fmt.Errorf("%w: this version of %s is already committed", messages.ErrConflict, ver.Path)
 	}
-	ch.tx.put(k.version(addr), sealed)
+	ch.putVersion(addr, sealed)
+	ch.opened[messages.VersionAddr(addr)] = ver
 	for _, b := range ver.Blocks {
 		ch.addRef(b.Addr)
 	}
@@ -95,8 +126,8 @@ func (ch *change) addVersion(old *storev1.PathEntry, ver *storev1.Version) (*sto
 	e.Heads = slices.DeleteFunc(e.Heads, func(h []byte) bool { return containsAddr(ver.Parents, h) })
 	e.Heads = append(e.Heads, addr)
 	slices.SortFunc(e.Heads, bytes.Compare)
-	e.Head, e.Size, e.ContentHash, e.Md5 = addr, ver.Size, ver.ContentHash, ver.Md5
-	e.ContentType, e.MtimeMs, e.Author, e.Deleted = ver.ContentType, ver.MtimeMs, ver.Author, ver.Deleted
+	showHead(e, addr, ver)
+	e.MaxCreatedMs = ver.CreatedMs
 	e.UpdatedMs = ch.ms
 	e.Versions++
 	ch.usage.Bytes += ver.Size
@@ -107,6 +138,21 @@ func (ch *change) addVersion(old *storev1.PathEntry, ver *storev1.Version) (*sto
 	}
 	ch.setEntry(ver.Path, old, e)
 	return e, addr, nil
+}
+
+// maxCreated is the greatest creation time of a path's versions; an entry written before
+// max_created_ms existed falls back on its last change, which no local version postdates.
+func maxCreated(e *storev1.PathEntry) int64 {
+	if e == nil {
+		return 0
+	}
+	return max(e.MaxCreatedMs, e.UpdatedMs)
+}
+
+// showHead copies the shown head's fields into e.
+func showHead(e *storev1.PathEntry, addr []byte, ver *storev1.Version) {
+	e.Head, e.Size, e.ContentHash, e.Md5 = addr, ver.Size, ver.ContentHash, ver.Md5
+	e.ContentType, e.MtimeMs, e.Author, e.Deleted = ver.ContentType, ver.MtimeMs, ver.Author, ver.Deleted
 }
 
 // setEntry writes (or with next nil, deletes) a path's entry and moves the usage counters and
@@ -162,13 +208,15 @@ func (ch *change) dropRef(addr []byte) {
 }
 
 // dropVersion removes a retained version (its record and history entry) with its block
-// references and usage, returning its size.
+// references and usage, puts it in the pruned set so that sync never brings it back, and
+// returns its size.
 func (ch *change) dropVersion(h kv) (int64, error) {
-	ver, err := ch.c.openVersion(ch.tx, h.val)
+	ver, err := ch.open(h.val)
 	if err != nil {
 		return 0, err
 	}
-	ch.tx.del(ch.c.keys.version(h.val))
+	ch.delVersion(h.val)
+	ch.addPruned(h.val)
 	ch.tx.del(h.key)
 	for _, b := range ver.Blocks {
 		ch.dropRef(b.Addr)

@@ -2,9 +2,11 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/messages"
@@ -54,16 +56,24 @@ func (c *core) history(m messages.GetHistory, v persist.View) any {
 	return messages.FileHistory{Path: m.Path, Versions: vs}
 }
 
+// versions lists a path's retained versions newest first: by (created_ms, addr), the order
+// every node that holds them agrees on (locally, the order they were committed in).
 func (c *core) versions(tx *txn, path string, e *storev1.PathEntry) ([]messages.VersionInfo, error) {
 	hist := tx.scanAll(c.keys.history(path))
 	out := make([]messages.VersionInfo, 0, len(hist))
-	for _, h := range slices.Backward(hist) {
+	created := make(map[string]int64, len(hist))
+	for _, h := range hist {
 		ver, err := c.openVersion(tx, h.val)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, versionInfo(h.val, ver, e.Heads))
+		info := versionInfo(h.val, ver, e.Heads)
+		created[info.Version] = ver.CreatedMs
+		out = append(out, info)
 	}
+	slices.SortFunc(out, func(a, b messages.VersionInfo) int {
+		return cmp.Or(cmp.Compare(created[b.Version], created[a.Version]), strings.Compare(b.Version, a.Version))
+	})
 	return out, nil
 }
 

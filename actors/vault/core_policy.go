@@ -57,7 +57,7 @@ func (c *core) setPolicy(now time.Time, m messages.SetPolicy) host.Output {
 	next.Version++
 	next.UpdatedMs = now.UnixMilli()
 	tighter := tighter(c.policy.KeepVersions, next.KeepVersions) || tighter64(c.policy.KeepDeletedForMs, next.KeepDeletedForMs)
-	c.policy = next
+	c.policy, c.spol = next, nil
 	out := host.Output{
 		Writes: []persist.Write{{Bucket: persist.Catalog, Key: c.keys.policy(), Value: marshal(next)}},
 		Events: []host.Event{{Type: "policy_changed", Data: map[string]any{"vault_id": c.id, "fields": fields, "policy": policyInfo(next)}}},

@@ -35,6 +35,8 @@ func (r registry) Step(now time.Time, msg any, v persist.View) host.Output {
 		return host.Output{}
 	case messages.CreateVault:
 		return r.create(ms, m, v)
+	case messages.ObserveVault:
+		return r.observe(ms, m, v)
 	case messages.ListVaults:
 		list := []messages.VaultMeta{}
 		for _, meta := range r.all(v) {
@@ -91,6 +93,46 @@ func (r registry) create(ms int64, m messages.CreateVault, v persist.View) host.
 	}
 }
 
+// observe records an untrusted vault, or updates one: its name (when given) and Hold.
+func (r registry) observe(ms int64, m messages.ObserveVault, v persist.View) host.Output {
+	if !idPattern.MatchString(m.ID) {
+		return host.Output{Reply: messages.Invalid("id", "%q must be 1–64 letters, digits, '-' or '_'", m.ID)}
+	}
+	if m.Name != "" {
+		if err := messages.CheckName("name", m.Name, MaxVaultName, true); err != nil {
+			return host.Output{Reply: err}
+		}
+	}
+	old, ok := readMeta(v, m.ID)
+	switch {
+	case ok && !old.Deleted && !old.Untrusted:
+		return host.Output{Reply: fmt.Errorf("%w: vault %q is already trusted on this node", messages.ErrConflict, m.ID)}
+	case ok && old.Deleted && catalogLeft(v, m.ID):
+		return host.Output{Reply: fmt.Errorf("%w: the deleted vault %q is still being purged", messages.ErrConflict, m.ID)}
+	}
+	known := ok && !old.Deleted
+	meta := &storev1.VaultMeta{Id: m.ID, Untrusted: true, CreatedMs: ms}
+	if known {
+		meta = old
+	}
+	name := meta.Name
+	if m.Name != "" {
+		name = m.Name
+	}
+	if name != meta.Name && r.nameTaken(v, name, m.ID) {
+		return host.Output{Reply: fmt.Errorf("%w: a vault named %q already exists", messages.ErrConflict, name)}
+	}
+	if known && name == meta.Name && m.Hold == meta.Hold {
+		return host.Output{Reply: metaInfo(meta)}
+	}
+	meta.Name, meta.Hold, meta.UpdatedMs = name, m.Hold, ms
+	return host.Output{
+		Writes: []persist.Write{putMeta(meta)},
+		Events: []host.Event{{Type: "vault_observed", Data: map[string]any{"vault_id": m.ID, "name": name, "hold": m.Hold}}},
+		Reply:  metaInfo(meta),
+	}
+}
+
 func checkCreate(m messages.CreateVault) error {
 	if !idPattern.MatchString(m.ID) {
 		return messages.Invalid("id", "%q must be 1–64 letters, digits, '-' or '_'", m.ID)
@@ -140,6 +182,9 @@ func (r registry) update(ms int64, m messages.UpdateVaultMeta, v persist.View) h
 		meta.Name = *m.Name
 	}
 	if m.Roles != nil {
+		if meta.Untrusted && len(*m.Roles) > 0 {
+			return host.Output{Reply: fmt.Errorf("%w: vault %s is untrusted here: its roles need the key", messages.ErrConflict, m.ID)}
+		}
 		if err := messages.CheckRoles(*m.Roles); err != nil {
 			return host.Output{Reply: err}
 		}
@@ -169,6 +214,9 @@ func (r registry) setAlias(ms int64, m messages.SetAlias, v persist.View) host.O
 	}
 	if m.Alias == meta.S3Alias {
 		return host.Output{Reply: metaInfo(meta)}
+	}
+	if meta.Untrusted {
+		return host.Output{Reply: fmt.Errorf("%w: vault %s is untrusted here: S3 needs the key", messages.ErrConflict, m.ID)}
 	}
 	if m.Alias != "" {
 		if err := CheckBucketName(m.Alias); err != nil {
@@ -220,6 +268,9 @@ func (r registry) live(v persist.View, id string) (*storev1.VaultMeta, error) {
 }
 
 func (r registry) nameTaken(v persist.View, name, except string) bool {
+	if name == "" {
+		return false // untrusted vaults may have no name
+	}
 	return slices.ContainsFunc(r.all(v), func(m *storev1.VaultMeta) bool {
 		return !m.Deleted && m.Id != except && m.Name == name
 	})

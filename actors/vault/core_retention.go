@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"bytes"
+	"cmp"
 	"slices"
 	"time"
 
@@ -35,34 +37,59 @@ func (c *core) retentionTimer(now time.Time) host.Timer {
 	return host.Timer{Key: timerRetention, At: at}
 }
 
-// prunable lists the oldest history entries of path beyond keep_versions once extra more
-// versions are added, skipping heads (which are never pruned).
-func (c *core) prunable(tx *txn, path string, heads [][]byte, extra int) []kv {
-	keep := int(c.policy.KeepVersions)
-	if keep == 0 {
-		return nil
-	}
-	hist := tx.scanAll(c.keys.history(path))
+// prunable lists the history entries of a path (hist) that keep_versions (keep; 0 = all)
+// drops once extra more versions are added: the oldest by (created_ms, addr) — a function of
+// the versions alone, so every node holding the same ones prunes the same — skipping heads,
+// which are never pruned. A version is created after its parents, so ancestors go first.
+func prunable(hist []kv, heads [][]byte, extra, keep int, open func([]byte) (*storev1.Version, error)) ([]kv, error) {
 	excess := len(hist) + extra - keep
-	var out []kv
+	if keep == 0 || excess <= 0 {
+		return nil, nil
+	}
+	type aged struct {
+		kv
+		created int64
+	}
+	items := make([]aged, 0, len(hist))
 	for _, h := range hist {
+		ver, err := open(h.val)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, aged{h, ver.CreatedMs})
+	}
+	slices.SortFunc(items, func(a, b aged) int { return cmp.Or(cmp.Compare(a.created, b.created), bytes.Compare(a.val, b.val)) })
+	var out []kv
+	for _, it := range items {
 		if excess <= 0 {
 			break
 		}
-		if !containsAddr(heads, h.val) {
-			out = append(out, h)
+		if !containsAddr(heads, it.val) {
+			out = append(out, it.kv)
 			excess--
 		}
 	}
-	return out
+	return out, nil
+}
+
+// keepVersions is the keep_versions the step applies: a policy adopted by the step, else the core's.
+func (ch *change) keepVersions() int {
+	if ch.policy != nil {
+		return int(ch.policy.KeepVersions)
+	}
+	return int(ch.c.policy.KeepVersions)
 }
 
 // keepNewest prunes path's versions beyond keep_versions, updating e.
 func (ch *change) keepNewest(path string, e *storev1.PathEntry) error {
-	if keep := uint64(ch.c.policy.KeepVersions); keep == 0 || e.Versions <= keep {
+	if keep := uint64(ch.keepVersions()); keep == 0 || e.Versions <= keep {
 		return nil
 	}
-	for _, h := range ch.c.prunable(ch.tx, path, e.Heads, 0) {
+	drop, err := prunable(ch.tx.scanAll(ch.c.keys.history(path)), e.Heads, 0, ch.keepVersions(), ch.open)
+	if err != nil {
+		return err
+	}
+	for _, h := range drop {
 		size, err := ch.dropVersion(h)
 		if err != nil {
 			return err

@@ -54,8 +54,13 @@ func (c *core) freed(tx *txn, path string, e *storev1.PathEntry, parents [][]byt
 		return 0, nil
 	}
 	heads := slices.DeleteFunc(slices.Clone(e.Heads), func(h []byte) bool { return containsAddr(parents, h) })
+	open := func(a []byte) (*storev1.Version, error) { return c.openVersion(tx, a) }
+	drop, err := prunable(tx.scanAll(c.keys.history(path)), heads, 1, int(c.policy.KeepVersions), open)
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	for _, h := range c.prunable(tx, path, heads, 1) {
+	for _, h := range drop {
 		ver, err := c.openVersion(tx, h.val)
 		if err != nil {
 			return 0, err

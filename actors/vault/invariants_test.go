@@ -37,7 +37,7 @@ func storedUsage(t *testing.T, v persist.View) messages.VaultUsage {
 			t.Fatal(err)
 		}
 	}
-	return messages.VaultUsage{Bytes: u.Bytes, Files: u.Files, DeletedFiles: u.Deleted, Versions: u.Versions, Conflicts: u.Conflicts}
+	return messages.VaultUsage{Bytes: u.Bytes, Files: u.Files, DeletedFiles: u.Deleted, Versions: u.Versions, Conflicts: u.Conflicts, Pruned: u.Pruned}
 }
 
 // CheckInvariants notices a reference count that its versions do not account for.

@@ -61,7 +61,17 @@ func (c *core) attachMeta(v persist.View) error {
 		return nil
 	}
 	tx := newTxn(v)
-	c.seed = nil
+	c.seed, c.spol = nil, nil
+	c.usage = &storev1.VaultUsage{}
+	if !tx.load(c.keys.usage(), c.usage) {
+		c.seed = append(c.seed, persist.Write{Bucket: persist.Catalog, Key: c.keys.usage(), Value: marshal(c.usage)})
+	}
+	var mkSeed []persist.Write
+	c.mk, mkSeed = loadMerkle(v, c.keys)
+	c.seed = append(c.seed, mkSeed...)
+	if meta.Untrusted {
+		return c.attachUntrusted(tx)
+	}
 	c.policy = &storev1.VaultPolicy{}
 	if !tx.load(c.keys.policy(), c.policy) {
 		c.policy = meta.GetPolicy()
@@ -69,10 +79,6 @@ func (c *core) attachMeta(v persist.View) error {
 			c.policy = policyRecord(messages.VaultPolicy{Version: 1}.WithDefaults(), meta.CreatedMs)
 		}
 		c.seed = append(c.seed, persist.Write{Bucket: persist.Catalog, Key: c.keys.policy(), Value: marshal(c.policy)})
-	}
-	c.usage = &storev1.VaultUsage{}
-	if !tx.load(c.keys.usage(), c.usage) {
-		c.seed = append(c.seed, persist.Write{Bucket: persist.Catalog, Key: c.keys.usage(), Value: marshal(c.usage)})
 	}
 	c.check, _ = tx.get(c.keys.keyCheck())
 	c.attached = true
@@ -105,7 +111,7 @@ func (c *core) refresh(v persist.View) error {
 	}
 	if c.live() {
 		meta := &storev1.VaultMeta{}
-		if err := unmarshal(raw, meta); err == nil && !meta.Deleted {
+		if err := unmarshal(raw, meta); err == nil && !meta.Deleted && meta.Untrusted == c.meta.Untrusted {
 			c.metaRaw, c.meta = raw, meta // a rename or alias: the key and catalog stay
 			return nil
 		}
@@ -132,3 +138,27 @@ func (c *core) setKey(key messages.VaultKey) error {
 func (c *core) dropKey() { c.key, c.rc = messages.VaultKey{}, nil }
 
 func (c *core) live() bool { return c.meta != nil && !c.meta.Deleted }
+
+// untrusted reports a vault this node holds without its key.
+func (c *core) untrusted() bool { return c.meta != nil && c.meta.Untrusted }
+
+// attachUntrusted loads what an untrusted vault has instead of a policy: the sealed policy a
+// peer gave it, whose version it shows. It has no key, key check, paths or retention timer.
+func (c *core) attachUntrusted(tx *txn) error {
+	c.policy = &storev1.VaultPolicy{}
+	sp := &storev1.SealedPolicy{}
+	if tx.load(c.keys.sealedPolicy(), sp) {
+		c.spol = &messages.SyncPolicy{Version: sp.Version, Sealed: sp.Sealed}
+		c.policy.Version = sp.Version
+	}
+	return nil
+}
+
+// syncPolicy is the policy as it replicates: sealed once per change on a trusted vault (nil
+// while it is locked and was not sealed yet), the newest one given on an untrusted vault.
+func (c *core) syncPolicy() *messages.SyncPolicy {
+	if c.spol == nil && c.rc != nil && !c.untrusted() {
+		c.spol = &messages.SyncPolicy{Version: c.policy.Version, Sealed: c.rc.Seal(marshal(c.policy))}
+	}
+	return c.spol
+}

@@ -44,6 +44,7 @@ func metaInfo(m *storev1.VaultMeta) messages.VaultMeta {
 		ID: m.GetId(), Name: m.GetName(), Folder: m.GetFolder(), Alias: m.GetS3Alias(),
 		CreatedMs: m.GetCreatedMs(), UpdatedMs: m.GetUpdatedMs(), Roles: roles,
 		PasswordProtected: m.GetWrap() != nil, Wrap: keyWrap(m.GetWrap()),
+		Untrusted: m.GetUntrusted(), Hold: m.GetHold(),
 	}
 }
 
@@ -77,5 +78,5 @@ func policyInfo(p *storev1.VaultPolicy) messages.VaultPolicy {
 
 func usageInfo(u *storev1.VaultUsage) messages.VaultUsage {
 	return messages.VaultUsage{Bytes: u.GetBytes(), Files: u.GetFiles(), DeletedFiles: u.GetDeleted(),
-		Versions: u.GetVersions(), Conflicts: u.GetConflicts()}
+		Versions: u.GetVersions(), Conflicts: u.GetConflicts(), Pruned: u.GetPruned()}
 }

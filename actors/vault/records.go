@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -41,6 +42,19 @@ func (k keys) ref(addr []byte) string    { return k.refs() + hex.EncodeToString(
 func (k keys) orphans() string           { return k.p + "orphan/" }
 func (k keys) orphan(addr []byte) string { return k.orphans() + hex.EncodeToString(addr) }
 
+// Sync records (docs/vault-sync.md): the Merkle buckets and root over the ver/ keys, the
+// pruned set, an untrusted vault's block lists and its sealed policy.
+func (k keys) merkle() string               { return k.p + "mk/" }
+func (k keys) merkleBucket(b byte) string   { return k.merkle() + hex.EncodeToString([]byte{b}) }
+func (k keys) merkleRoot() string           { return k.p + "mkroot" }
+func (k keys) versionBucket(b byte) string  { return k.versions() + hex.EncodeToString([]byte{b}) }
+func (k keys) prunedSet() string            { return k.p + "pruned/" }
+func (k keys) prunedBucket(b byte) string   { return k.prunedSet() + hex.EncodeToString([]byte{b}) }
+func (k keys) pruned(addr []byte) string    { return k.prunedSet() + hex.EncodeToString(addr) }
+func (k keys) blockLists() string           { return k.p + "blk/" }
+func (k keys) blockList(addr []byte) string { return k.blockLists() + hex.EncodeToString(addr) }
+func (k keys) sealedPolicy() string         { return k.p + "spolicy" }
+
 func (k keys) types() string              { return k.p + "stat/type/" }
 func (k keys) authors() string            { return k.p + "stat/author/" }
 func (k keys) days() string               { return k.p + "stat/day/" }
@@ -52,10 +66,13 @@ func (k keys) statDay(day string) string  { return k.days() + day }
 // writes come out sorted by key, so the output never depends on map order.
 type txn struct {
 	v       persist.View
-	pending map[string][]byte // nil value: deleted
+	pending map[string][]byte   // nil value: deleted
+	groups  map[string][]string // pending keys with a NUL, by their prefix up to it: one path's history keys
 }
 
-func newTxn(v persist.View) *txn { return &txn{v: v, pending: map[string][]byte{}} }
+func newTxn(v persist.View) *txn {
+	return &txn{v: v, pending: map[string][]byte{}, groups: map[string][]string{}}
+}
 
 func (t *txn) get(key string) ([]byte, bool) {
 	if val, ok := t.pending[key]; ok {
@@ -64,8 +81,17 @@ func (t *txn) get(key string) ([]byte, bool) {
 	return t.v.Get(persist.Catalog, key)
 }
 
-func (t *txn) put(key string, val []byte) { t.pending[key] = val }
-func (t *txn) del(key string)             { t.pending[key] = nil }
+func (t *txn) put(key string, val []byte) { t.stage(key, val) }
+func (t *txn) del(key string)             { t.stage(key, nil) }
+
+func (t *txn) stage(key string, val []byte) {
+	if _, seen := t.pending[key]; !seen {
+		if i := strings.IndexByte(key, 0); i >= 0 {
+			t.groups[key[:i+1]] = append(t.groups[key[:i+1]], key)
+		}
+	}
+	t.pending[key] = val
+}
 
 // load reads key into m; false when it is missing. An unreadable record is a storage fault.
 func (t *txn) load(key string, m proto.Message) bool {
@@ -103,9 +129,18 @@ func (t *txn) scanAll(prefix string) []kv {
 		out = append(out, kv{k, slices.Clone(v)})
 		return true
 	})
-	for k, val := range t.pending {
+	staged := func(k string, val []byte) {
 		if !seen[k] && val != nil && strings.HasPrefix(k, prefix) {
 			out = append(out, kv{k, val})
+		}
+	}
+	if i := strings.IndexByte(prefix, 0); i == len(prefix)-1 { // one path's history: its group holds every staged key
+		for _, k := range t.groups[prefix] {
+			staged(k, t.pending[k])
+		}
+	} else {
+		for k, val := range t.pending {
+			staged(k, val)
 		}
 	}
 	slices.SortFunc(out, func(a, b kv) int { return strings.Compare(a.key, b.key) })
@@ -139,3 +174,7 @@ func uint64BE(b []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(b)
 }
+
+func uint64Bytes(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }

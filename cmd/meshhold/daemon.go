@@ -46,41 +46,41 @@ const shutdownBudget = 20 * time.Second
 
 // daemon is one running meshhold: what it opened, in the order it opened it.
 type daemon struct {
-	cfg                  Config
-	log                  *slog.Logger
-	out                  io.Writer // the ready banner
-	store                *boltdb.Store
-	keys                 *keyring.Keyring
-	blocks               *blockstore.Store
-	bus                  *natsbus.Bus
-	node                 *node.Node
-	priv                 crypto.PrivKey // the node's identity, which the mesh runs on
-	peerID               peer.ID
-	tls                  *tlsconf.Material
-	events               *stream.Broadcaster
-	system               *api.System
-	profile              *api.Profile
-	vaults               *api.Vaults
-	mesh                 *meshGlue     // the P2P stack of the active network
-	nets                 *api.Networks // the networks routes (and the daemon's side of them)
-	nodes                *api.Nodes    // the node directory routes
-	traffic              *traffic.Ring // in/out bytes of the mesh, ten minutes
-	stopTraffic          context.CancelFunc
-	profileMgr, registry *host.Manager
-	pins                 *blockgc.Pins
-	stopGC               context.CancelFunc // ends the block collector
-	folders              *folderGlue        // the folder vaults' scanners
-	logs                 *logRing           // the recent log records, for diagnostics reports
-	diag                 *api.Diagnostics   // the diagnostics routes
-	ln                   net.Listener
-	srv                  *http.Server
-	boot                 *http.Server // the bootstrap socket
-	audit                *audit.Ring
-	metrics              *metrics.Counters
-	sampler              *metrics.Sampler
-	scrape               *metrics.OpenListener // the opt-in open /metrics listener
-	ownsRun              bool                  // this process wrote the run files (a refused second daemon did not)
-	started              time.Time
+	cfg                            Config
+	log                            *slog.Logger
+	out                            io.Writer // the ready banner
+	store                          *boltdb.Store
+	keys                           *keyring.Keyring
+	blocks                         *blockstore.Store
+	bus                            *natsbus.Bus
+	node                           *node.Node
+	priv                           crypto.PrivKey // the node's identity, which the mesh runs on
+	peerID                         peer.ID
+	tls                            *tlsconf.Material
+	events                         *stream.Broadcaster
+	system                         *api.System
+	profile                        *api.Profile
+	vaults                         *api.Vaults
+	mesh                           *meshGlue     // the P2P stack of the active network
+	nets                           *api.Networks // the networks routes (and the daemon's side of them)
+	nodes                          *api.Nodes    // the node directory routes
+	traffic                        *traffic.Ring // in/out bytes of the mesh, ten minutes
+	stopTraffic                    context.CancelFunc
+	profileMgr, registry, vaultMgr *host.Manager
+	pins                           *blockgc.Pins
+	stopGC                         context.CancelFunc // ends the block collector
+	folders                        *folderGlue        // the folder vaults' scanners
+	logs                           *logRing           // the recent log records, for diagnostics reports
+	diag                           *api.Diagnostics   // the diagnostics routes
+	ln                             net.Listener
+	srv                            *http.Server
+	boot                           *http.Server // the bootstrap socket
+	audit                          *audit.Ring
+	metrics                        *metrics.Counters
+	sampler                        *metrics.Sampler
+	scrape                         *metrics.OpenListener // the opt-in open /metrics listener
+	ownsRun                        bool                  // this process wrote the run files (a refused second daemon did not)
+	started                        time.Time
 }
 
 // runDaemon starts the daemon and serves until SIGINT or SIGTERM, then shuts down gracefully.
@@ -268,11 +268,13 @@ func (d *daemon) routes() []api.Route {
 		vaults = &api.Vaults{}
 	}
 	routes = append(routes, vaults.Routes()...)
-	share := &api.VaultSharing{}
+	share, repl := &api.VaultSharing{}, &api.Replication{}
 	if d.registry != nil {
 		share = d.vaultSharing()
+		repl = &api.Replication{Actors: d.system.Actors, Vault: d.vaultMgr, NodeID: d.peerID.String(), Mesh: replicationMesh{d: d}}
 	}
 	routes = append(routes, share.Routes()...)
+	routes = append(routes, repl.Routes()...)
 	routes = append(routes, d.folders.routes()...)
 	routes = append(routes, (&api.Browse{Home: homeDir()}).Routes()...)
 	aud := &api.Audit{}

@@ -394,3 +394,123 @@ func TestVaultShareURLAndJoin(t *testing.T) {
 		t.Fatalf("share-url of a password vault: %d %v", resp.StatusCode, body)
 	}
 }
+
+// Replication: a file uploaded at alpha reaches bravo, which joined the vault with its share
+// URL; with alpha killed, bravo serves it intact.
+func TestReplicationSurvivesTheLossOfANode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts daemons")
+	}
+	key := keygen(t)
+	a := startMeshNode(t, "alpha", key)
+	eventually(t, 10*time.Second, "alpha connected", func() (bool, string) {
+		st, _ := a.status()
+		return st == "connected", st
+	})
+	b := startMeshNode(t, "bravo", key, a.addr(t))
+	c := startMeshNode(t, "charlie", key, a.addr(t)) // no share URL: untrusted
+	resp, v := a.send("POST", "/vaults", map[string]any{"name": "Photos", "replication_factor": 2}, a.tok...)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %v", resp.StatusCode, v)
+	}
+	id := v["id"].(string)
+	body := strings.Repeat("replicated bytes, marker 7f3e9a. ", 40000) // ~1.3 MiB: three blocks
+	req, _ := http.NewRequest("POST", a.api+"/vaults/"+id+"/upload/trip/beach.txt", strings.NewReader(body))
+	req.Header.Set(a.tok[0], a.tok[1])
+	up, err := http.DefaultClient.Do(req)
+	if err != nil || up.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", up, err)
+	}
+	up.Body.Close()
+	// Bravo first holds the vault untrusted, as every reliable node of the swarm does; its
+	// share URL makes it trusted.
+	eventually(t, 20*time.Second, "bravo holds the vault untrusted", func() (bool, string) {
+		_, bv := b.call("GET", "/vaults", nil, b.tok...)
+		return strings.Contains(fmt.Sprint(bv), "untrusted:true"), fmt.Sprint(bv)
+	})
+	_, share := a.call("GET", "/vaults/"+id+"/share-url", nil, a.tok...)
+	if resp, body := b.send("POST", "/vaults/join", map[string]any{"url": share["url"]}, b.tok...); resp.StatusCode != 201 {
+		t.Fatalf("join: %d %v", resp.StatusCode, body)
+	}
+	eventually(t, 20*time.Second, "bravo holds the file locally", func() (bool, string) {
+		resp, loc := b.call("GET", "/vaults/"+id+"/locality/trip/beach.txt", nil, b.tok...)
+		return resp.StatusCode == 200 && loc["local"] == true, fmt.Sprint(resp.StatusCode, loc, b.output())
+	})
+	eventually(t, 20*time.Second, "alpha's locality names bravo and the untrusted charlie", func() (bool, string) {
+		_, loc := a.call("GET", "/vaults/"+id+"/locality/trip/beach.txt", nil, a.tok...)
+		h := fmt.Sprint(loc["holders"])
+		_, bv := a.call("GET", "/nodes/"+b.id, nil, a.tok...)
+		_, cv := a.call("GET", "/nodes/"+c.id, nil, a.tok...)
+		return strings.Contains(h, b.id) && strings.Contains(h, c.id), fmt.Sprintf("holders %s; bravo %s: %v %v; charlie %s: %v %v", h, b.id, bv["connected"], bv["vaults"], c.id, cv["connected"], cv["vaults"])
+	})
+	// Charlie holds ciphertext only: no plaintext marker, no path name anywhere in its folder.
+	_, cv := c.call("GET", "/vaults", nil, c.tok...)
+	if !strings.Contains(fmt.Sprint(cv), "untrusted:true") {
+		t.Fatalf("charlie does not list the vault as untrusted: %v", cv)
+	}
+	c.stop()
+	scanFolder(t, filepath.Dir(c.cfg), "marker 7f3e9a", "beach.txt", "trip/")
+	// Bravo loses its block files: a download fetches what it lacks from a peer, verified.
+	b.stop()
+	if err := os.RemoveAll(filepath.Join(filepath.Dir(b.cfg), "data", "blocks")); err != nil {
+		t.Fatal(err)
+	}
+	b.restart(t, false)
+	eventually(t, 20*time.Second, "bravo reconnected to alpha", func() (bool, string) {
+		got := b.online()
+		return slices.Contains(got, a.id), fmt.Sprint(got)
+	})
+	if _, loc := b.call("GET", "/vaults/"+id+"/locality/trip/beach.txt", nil, b.tok...); loc["local"] != false {
+		t.Fatalf("bravo's locality without its blocks: %v", loc)
+	}
+	if got := b.download(t, id, "trip/beach.txt"); got != body {
+		t.Fatalf("bravo streams %d bytes from its peer, want %d", len(got), len(body))
+	}
+	a.kill()
+	got := b.download(t, id, "trip/beach.txt")
+	if got != body {
+		t.Fatalf("bravo serves %d bytes, want %d", len(got), len(body))
+	}
+}
+
+// scanFolder fails if any file under dir holds one of needles.
+func scanFolder(t *testing.T, dir string, needles ...string) {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, n := range needles {
+			if strings.Contains(string(b), n) {
+				t.Errorf("%s holds %q", path, n)
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 3 {
+		t.Fatalf("scan %s: %d files, %v", dir, files, err)
+	}
+}
+
+// download reads a file's bytes from n.
+func (n *meshNode) download(t *testing.T, vault, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", n.api+"/vaults/"+vault+"/download/"+path, nil)
+	req.Header.Set(n.tok[0], n.tok[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	if _, err := bufio.NewReader(resp.Body).WriteTo(&b); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("download %s: %d %v", path, resp.StatusCode, err)
+	}
+	return b.String()
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -38,12 +39,17 @@ type meshGlue struct {
 	m     *mesh.Mesh
 	netID string
 	hello *hello.Service
-	stops []func()
-	bound []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
+	repl  *replication
+	// replAtomic mirrors repl for callbacks that may run while mu is held (hello's sink).
+	replAtomic atomic.Pointer[replication]
+	stops      []func()
+	bound      []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
 
-	selfMu sync.Mutex
-	self   messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
-	subs   []bus.Subscription
+	refreshMu sync.Mutex // serializes refreshSelf
+	selfMu    sync.Mutex
+	self      messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
+	observed  map[string]bool   // vaults of peers already looked at (observe)
+	subs      []bus.Subscription
 }
 
 var (
@@ -99,7 +105,14 @@ func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey
 func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 	d := g.d
 	sink := nodes.Sink{Root: d.node.Root, Mgr: g.nodesMgr, Limit: 5 * time.Second}
-	svc, err := hello.Start(m, func() messages.NodeInfo { return hello.SelfInfo(m, g.selfInfo()) }, newIntroducer(sink, m, g.log),
+	intro := newIntroducer(sink, m, g.log)
+	intro.seen = func(info messages.NodeInfo) {
+		go g.observe(info.Vaults)
+		if r := g.replicationNoLock(); r != nil {
+			r.driver.Wake()
+		}
+	}
+	svc, err := hello.Start(m, func() messages.NodeInfo { return hello.SelfInfo(m, g.selfInfo()) }, intro,
 		hello.Config{Interval: helloInterval, Logger: g.log.With("protocol", "hello")})
 	if err != nil {
 		g.log.Error("hello service did not start: peers will not learn about this node", "err", err)
@@ -107,6 +120,8 @@ func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 		g.hello = svc
 	}
 	g.stops = append(g.stops, speedtest.Serve(m, speedtest.Limits{}))
+	g.repl = d.startReplication(m, g.log.With("protocol", "replication"))
+	g.replAtomic.Store(g.repl)
 	g.stops = append(g.stops, keyrotate.Serve(m,
 		func(from p2p.PeerID, id string, k swarmkey.Key) (string, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -144,6 +159,11 @@ func (g *meshGlue) stopLocked() error {
 		stop()
 	}
 	g.stops = nil
+	if g.repl != nil {
+		g.replAtomic.Store(nil)
+		g.repl.stop()
+		g.repl = nil
+	}
 	if g.hello != nil {
 		g.hello.Stop()
 		g.hello = nil
@@ -182,6 +202,16 @@ func (g *meshGlue) PushSwarmKey(ctx context.Context, networkID string, key swarm
 	return keyrotate.PushAll(ctx, t, networkID, key)
 }
 
+// replicationNoLock is replication for callbacks that may run while Connect holds mu.
+func (g *meshGlue) replicationNoLock() *replication { return g.replAtomic.Load() }
+
+// replication is the running mesh's replication, nil when offline.
+func (g *meshGlue) replication() *replication {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.repl
+}
+
 // Connected reports whether the mesh runs.
 func (g *meshGlue) Connected() bool { return g.transport() != nil }
 
@@ -215,6 +245,10 @@ func (g *meshGlue) selfInfo() messages.NodeInfo {
 // refreshSelf reads the display name and the vault list again, tells the directory and, when
 // the mesh runs, re-gossips: PUT /profile and vault changes reach peers at once.
 func (g *meshGlue) refreshSelf(ctx context.Context) {
+	// One at a time: each reads the registry and the profile as they are now, so the last
+	// refresh to finish saw the last change (two racing ones could store a stale list).
+	g.refreshMu.Lock()
+	defer g.refreshMu.Unlock()
 	d := g.d
 	info := messages.NodeInfo{NodeID: d.peerID.String(), DisplayName: d.cfg.Node.Name, Version: version,
 		Caps: []string{"vaults", "events"}, Reliable: d.cfg.Node.Reliable, StartedMs: d.started.UnixMilli()}
@@ -223,7 +257,9 @@ func (g *meshGlue) refreshSelf(ctx context.Context) {
 	}
 	if list, err := host.AskChild[messages.VaultList](ctx, d.node.Root, d.registry, messages.RegistryID, messages.ListVaults{}, askLimit); err == nil {
 		for _, v := range list.Vaults {
-			info.Vaults = append(info.Vaults, v.ID)
+			if !v.Untrusted || v.Hold {
+				info.Vaults = append(info.Vaults, v.ID)
+			}
 		}
 		slices.Sort(info.Vaults)
 	}
@@ -237,16 +273,19 @@ func (g *meshGlue) refreshSelf(ctx context.Context) {
 	}
 	d.node.Root.Send(g.nodesMgr.PID, host.To{ID: messages.NodesID, Msg: messages.UpdateSelf{Info: self}})
 	g.mu.Lock()
-	svc := g.hello
+	svc, repl := g.hello, g.repl
 	g.mu.Unlock()
 	if changed && svc != nil {
 		svc.Announce()
+	}
+	if repl != nil {
+		repl.driver.Wake() // a vault joined, observed or trusted here: pull it now
 	}
 }
 
 // watchSelf refreshes this node's info whenever the profile or the vault list changes.
 func (g *meshGlue) watchSelf() error {
-	for _, typ := range []string{"profile_changed", "vault_created", "vault_deleted", "vault_updated"} {
+	for _, typ := range []string{"profile_changed", "vault_created", "vault_deleted", "vault_observed"} {
 		sub, err := g.d.bus.Subscribe(bus.TypeSubject(typ), func(bus.Msg) {
 			go func() {
 				ctx, cancel := context.WithTimeout(context.Background(), askLimit)
@@ -307,15 +346,20 @@ type introducer struct {
 	mu      sync.Mutex
 	dialing map[string]bool
 	slots   chan struct{}
+	seen    func(messages.NodeInfo) // observes the node's vaults, wakes replication
 }
 
 func newIntroducer(sink nodes.Sink, t p2p.Transport, log *slog.Logger) *introducer {
 	return &introducer{Sink: sink, t: t, log: log, dialing: map[string]bool{}, slots: make(chan struct{}, 4)}
 }
 
-// Seen records the node, then dials it when it is neither this node nor connected.
+// Seen records the node, wakes replication (the node may hold a vault this one holds), then
+// dials it when it is neither this node nor connected.
 func (in *introducer) Seen(info messages.NodeInfo, via string) {
 	in.Sink.Seen(info, via)
+	if in.seen != nil {
+		in.seen(info)
+	}
 	id := p2p.PeerID(info.NodeID)
 	if id == in.t.Self() || len(info.ListenAddrs) == 0 || slices.Contains(in.t.Peers(), id) {
 		return

@@ -54,6 +54,9 @@ func (d *daemon) startMesh() error {
 	if err := d.mesh.watchSelf(); err != nil {
 		return err
 	}
+	if err := d.mesh.watchChanges(); err != nil {
+		return err
+	}
 	if _, ok, err := d.nets.ConnectActive(ctx); err != nil {
 		d.log.Error("the mesh did not start; the node runs offline", "err", err)
 	} else if ok {

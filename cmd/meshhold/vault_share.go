@@ -14,7 +14,7 @@ import (
 
 // vaultSharing builds the share-url and join routes on the daemon's registry and keyring.
 func (d *daemon) vaultSharing() *api.VaultSharing {
-	return &api.VaultSharing{Actors: d.system.Actors, Registry: d.registry, Sealer: d.keys, Key: d.vaultKey,
+	return &api.VaultSharing{Actors: d.system.Actors, Registry: d.registry, Vault: d.vaultMgr, Sealer: d.keys, Key: d.vaultKey,
 		Peers: func() []string {
 			if st := d.mesh.State(); st.State == api.MeshConnected {
 				return st.ListenAddrs

@@ -120,6 +120,7 @@ func (d *daemon) startVaults(authMgr *host.Manager) error {
 	if err != nil {
 		return err
 	}
+	d.vaultMgr = vaultMgr
 	d.pins = blockgc.NewPins()
 	gc, err := blockgc.New(d.blocks, d.pins, vault.GCCatalog{Store: d.store, Root: d.node.Root, Vaults: vaultMgr},
 		blockgc.Config{Grace: d.cfg.Storage.GCGrace.Std(), Interval: d.cfg.Storage.GCInterval.Std(),
@@ -133,7 +134,7 @@ func (d *daemon) startVaults(authMgr *host.Manager) error {
 	ni, _ := d.system.Node.(*nodeInfo)
 	d.vaults = &api.Vaults{Actors: d.system.Actors, Registry: registry, Vault: vaultMgr, Auth: authMgr, Sealer: d.keys,
 		Decls: vaultDecls{n: ni}, NodeID: d.peerID.String(),
-		Files: &api.FileDeps{Blocks: d.blocks, Pins: d.pins, Reclaim: gc}}
+		Files: &api.FileDeps{Blocks: d.blocks, ReadBlocks: peerBlocks{Store: d.blocks, d: d}, Pins: d.pins, Reclaim: gc}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return d.importVaults(ctx, registry)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/messages"
@@ -16,6 +18,7 @@ import (
 type VaultSharing struct {
 	Actors   Actors
 	Registry *host.Manager // vaults/registry
+	Vault    *host.Manager // vault/<id>: an untrusted copy is purged when the vault is joined
 	Sealer   Sealer        // seals a joined vault's key with the master key
 	// Key opens a vault's key for its share URL; nil answers 503.
 	Key func(ctx context.Context, id string) (messages.VaultKey, error)
@@ -92,6 +95,13 @@ func (s *VaultSharing) join(w http.ResponseWriter, r *http.Request) {
 	}
 	held, err := ask[messages.VaultMeta](r.Context(), s.Actors, s.Registry, messages.RegistryID, messages.GetVaultMeta{ID: v.ID})
 	switch {
+	case err == nil && held.Untrusted:
+		// This node held the vault's ciphertext for the swarm; trusted now, it drops that copy
+		// and pulls the vault again as a trusted node (the blocks it has are kept and reused).
+		if err := s.dropUntrusted(r.Context(), v.ID); err != nil {
+			WriteError(w, r, err)
+			return
+		}
 	case err == nil:
 		WriteError(w, r, fmt.Errorf("%w: this node already holds vault %s (%q)", messages.ErrConflict, v.ID, held.Name))
 		return
@@ -112,7 +122,7 @@ func (s *VaultSharing) join(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "vault " + v.ID
 	}
-	meta, err := ask[messages.VaultMeta](r.Context(), s.Actors, s.Registry, messages.RegistryID, messages.CreateVault{ID: v.ID, Name: name, SealedKey: sealed})
+	meta, err := s.create(r.Context(), messages.CreateVault{ID: v.ID, Name: name, SealedKey: sealed})
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -121,6 +131,34 @@ func (s *VaultSharing) join(w http.ResponseWriter, r *http.Request) {
 		s.Joined(meta, v.Peers)
 	}
 	WriteJSON(w, http.StatusCreated, meta)
+}
+
+// dropUntrusted deletes this node's untrusted copy of a vault and starts its purge.
+func (s *VaultSharing) dropUntrusted(ctx context.Context, id string) error {
+	if _, err := ask[messages.VaultDeleted](ctx, s.Actors, s.Registry, messages.RegistryID, messages.DeleteVault{ID: id}); err != nil {
+		return fmt.Errorf("drop the untrusted copy of vault %s: %w", id, err)
+	}
+	if _, err := ask[messages.VaultPurge](ctx, s.Actors, s.Vault, id, messages.PurgeVault{}); err != nil {
+		return fmt.Errorf("purge the untrusted copy of vault %s: %w", id, err)
+	}
+	return nil
+}
+
+// create creates the vault, waiting (up to 30 s) while the purge of an untrusted copy of it
+// finishes.
+func (s *VaultSharing) create(ctx context.Context, cmd messages.CreateVault) (messages.VaultMeta, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		meta, err := ask[messages.VaultMeta](ctx, s.Actors, s.Registry, messages.RegistryID, cmd)
+		if err == nil || !errors.Is(err, messages.ErrConflict) || !strings.Contains(err.Error(), "being purged") || time.Now().After(deadline) {
+			return meta, err
+		}
+		select {
+		case <-ctx.Done():
+			return meta, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func nonNilStrings(s []string) []string {

@@ -19,10 +19,13 @@ import (
 // FileDeps are the byte side of the files routes: where blocks live and the pins that keep an
 // upload's blocks from the collector until its commit ends.
 type FileDeps struct {
-	Blocks    persist.BlockStore
-	Pins      *blockgc.Pins
-	Reclaim   files.Reclaimer // deletes a failed upload's blocks at once; optional
-	MaxUpload int64           // 0: files.MaxUploadSize (50 GiB)
+	Blocks persist.BlockStore
+	// ReadBlocks, if set, is what downloads read from: the daemon's fetches a block this node
+	// lacks from the peers holding it (only the blocks a range covers). nil: Blocks.
+	ReadBlocks persist.BlockStore
+	Pins       *blockgc.Pins
+	Reclaim    files.Reclaimer // deletes a failed upload's blocks at once; optional
+	MaxUpload  int64           // 0: files.MaxUploadSize (50 GiB)
 	// Written, when set, is told of every committed upload (folder vaults write it into their
 	// folder too).
 	Written func(ctx context.Context, vaultID string, f messages.FileInfo)
@@ -157,7 +160,11 @@ func (v *Vaults) serve(verb string, download bool) http.HandlerFunc {
 			WriteError(w, r, err)
 			return
 		}
-		reader, err := files.NewReader(r.Context(), v.Files.Blocks, rd.Manifest)
+		src := v.Files.Blocks
+		if v.Files.ReadBlocks != nil {
+			src = v.Files.ReadBlocks
+		}
+		reader, err := files.NewReader(r.Context(), src, rd.Manifest)
 		if err != nil {
 			WriteError(w, r, err)
 			return

@@ -105,12 +105,6 @@ type Replica struct {
 	DisplayName string `json:"display_name"`
 }
 
-// LocalityReply is GET …/locality/*path.
-type LocalityReply struct {
-	Local   bool     `json:"local"`
-	Holders []string `json:"holders"`
-}
-
 func (v *Vaults) fileInfo(w http.ResponseWriter, r *http.Request) {
 	p, err := filePath(r, "info")
 	if err != nil {
@@ -123,20 +117,4 @@ func (v *Vaults) fileInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, FileInfoReply{FileInfo: info, Replicas: []Replica{{PeerID: v.NodeID, DisplayName: "this node"}}})
-}
-
-// locality: on a node without the mesh, a file that exists is local and held by this node.
-func (v *Vaults) locality(verb string, status int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := filePath(r, verb)
-		if err != nil {
-			WriteError(w, r, err)
-			return
-		}
-		if _, err := v.vaultAsk(r, messages.StatFile{Path: p}); err != nil {
-			WriteError(w, r, err)
-			return
-		}
-		WriteJSON(w, status, LocalityReply{Local: true, Holders: []string{v.NodeID}})
-	}
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/meshhold/meshhold/messages"
 )
 
-// Routes lists the vaults theme's routes served on one node (the mesh adds share-url, join and
-// replicate-now).
+// Routes lists the vaults theme's routes served on one node (VaultSharing adds share-url and
+// join; Replication replicate-now, locality and cache).
 func (v *Vaults) Routes() []Route {
 	id := "/vaults/{vault_id}"
 	fileQ := []Param{{Name: "include_deleted", Description: "1 to include deleted files", Type: "boolean"}}
@@ -60,9 +60,5 @@ func (v *Vaults) Routes() []Route {
 			Doc: Doc{Summary: "Write a new version with an older version's content", Request: ContentHashRequest{}, Response: messages.FileInfo{}, Status: http.StatusCreated}},
 		{Method: http.MethodPost, Pattern: id + "/resolve-conflict/*", Access: Bearer, Handler: v.fileCommand("resolve-conflict", http.StatusCreated, withHash(func(p, h string) any { return messages.ResolveConflict{Path: p, ContentHash: h} })),
 			Doc: Doc{Summary: "Settle a conflict: the chosen head's content, every head as parent", Request: ContentHashRequest{}, Response: messages.FileInfo{}, Status: http.StatusCreated}},
-		{Method: http.MethodGet, Pattern: id + "/locality/*", Access: Bearer, Handler: v.locality("locality", http.StatusOK),
-			Doc: Doc{Summary: "Whether this node holds the file, and who does", Response: LocalityReply{}}},
-		{Method: http.MethodPost, Pattern: id + "/cache/*", Access: Bearer, Handler: v.locality("cache", http.StatusOK),
-			Doc: Doc{Summary: "Make the file resident here (already so on a single node)", Response: LocalityReply{}}},
 	}
 }

@@ -41,8 +41,13 @@ type VaultMeta struct {
 	// policy seeds the vault's catalog policy at its first load; later changes live there.
 	Policy *VaultPolicy `protobuf:"bytes,10,opt,name=policy,proto3" json:"policy,omitempty"`
 	// deleted vaults keep this record (id, name) without key or wrap until their catalog is purged.
-	Deleted       bool  `protobuf:"varint,11,opt,name=deleted,proto3" json:"deleted,omitempty"`
-	DeletedMs     int64 `protobuf:"varint,12,opt,name=deleted_ms,json=deletedMs,proto3" json:"deleted_ms,omitempty"`
+	Deleted   bool  `protobuf:"varint,11,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	DeletedMs int64 `protobuf:"varint,12,opt,name=deleted_ms,json=deletedMs,proto3" json:"deleted_ms,omitempty"`
+	// untrusted marks a vault this node knows without its key (observed in the swarm): it may hold
+	// the vault's sealed records and blocks verbatim, never plaintext, paths or the key.
+	Untrusted bool `protobuf:"varint,13,opt,name=untrusted,proto3" json:"untrusted,omitempty"`
+	// hold is an untrusted vault's opt-in: this node stores and serves its records and blocks.
+	Hold          bool `protobuf:"varint,14,opt,name=hold,proto3" json:"hold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -159,6 +164,20 @@ func (x *VaultMeta) GetDeletedMs() int64 {
 		return x.DeletedMs
 	}
 	return 0
+}
+
+func (x *VaultMeta) GetUntrusted() bool {
+	if x != nil {
+		return x.Untrusted
+	}
+	return false
+}
+
+func (x *VaultMeta) GetHold() bool {
+	if x != nil {
+		return x.Hold
+	}
+	return false
 }
 
 // KeyWrap is a password vault's key: argon2id(password, salt, costs) derives a key-encryption
@@ -341,7 +360,9 @@ type VaultUsage struct {
 	// conflicts counts paths with more than one head.
 	Conflicts int64 `protobuf:"varint,5,opt,name=conflicts,proto3" json:"conflicts,omitempty"`
 	// swept_ms is when the last full retention sweep ended.
-	SweptMs       int64 `protobuf:"varint,6,opt,name=swept_ms,json=sweptMs,proto3" json:"swept_ms,omitempty"`
+	SweptMs int64 `protobuf:"varint,6,opt,name=swept_ms,json=sweptMs,proto3" json:"swept_ms,omitempty"`
+	// pruned counts the vault's pruned set (catalog keys vault/<id>/pruned/).
+	Pruned        int64 `protobuf:"varint,7,opt,name=pruned,proto3" json:"pruned,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +435,13 @@ func (x *VaultUsage) GetConflicts() int64 {
 func (x *VaultUsage) GetSweptMs() int64 {
 	if x != nil {
 		return x.SweptMs
+	}
+	return 0
+}
+
+func (x *VaultUsage) GetPruned() int64 {
+	if x != nil {
+		return x.Pruned
 	}
 	return 0
 }
@@ -635,8 +663,11 @@ type PathEntry struct {
 	Deleted   bool  `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	UpdatedMs int64 `protobuf:"varint,10,opt,name=updated_ms,json=updatedMs,proto3" json:"updated_ms,omitempty"`
 	// versions counts the path's retained versions; last_seq is its newest history seq.
-	Versions      uint64 `protobuf:"varint,11,opt,name=versions,proto3" json:"versions,omitempty"`
-	LastSeq       uint64 `protobuf:"varint,12,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	Versions uint64 `protobuf:"varint,11,opt,name=versions,proto3" json:"versions,omitempty"`
+	LastSeq  uint64 `protobuf:"varint,12,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// max_created_ms is the greatest created_ms of any version the path has held: a new local
+	// version is created after it (a Lamport clock), so it sorts after its parents and heads.
+	MaxCreatedMs  int64 `protobuf:"varint,13,opt,name=max_created_ms,json=maxCreatedMs,proto3" json:"max_created_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -755,6 +786,13 @@ func (x *PathEntry) GetLastSeq() uint64 {
 	return 0
 }
 
+func (x *PathEntry) GetMaxCreatedMs() int64 {
+	if x != nil {
+		return x.MaxCreatedMs
+	}
+	return 0
+}
+
 // Tally is an analytics counter (catalog keys vault/<id>/stat/...).
 type Tally struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -816,11 +854,66 @@ func (x *Tally) GetDeletes() int64 {
 	return 0
 }
 
+// SealedPolicy is the vault policy as it replicates: a VaultPolicy sealed with the vault's record
+// cipher, with its version in the clear so that a node without the key (catalog key
+// vault/<id>/spolicy, untrusted vaults only) can keep the newest one it was given.
+type SealedPolicy struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Version       int64                  `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	Sealed        []byte                 `protobuf:"bytes,2,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SealedPolicy) Reset() {
+	*x = SealedPolicy{}
+	mi := &file_storev1_vault_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SealedPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SealedPolicy) ProtoMessage() {}
+
+func (x *SealedPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_storev1_vault_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SealedPolicy.ProtoReflect.Descriptor instead.
+func (*SealedPolicy) Descriptor() ([]byte, []int) {
+	return file_storev1_vault_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SealedPolicy) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SealedPolicy) GetSealed() []byte {
+	if x != nil {
+		return x.Sealed
+	}
+	return nil
+}
+
 var File_storev1_vault_proto protoreflect.FileDescriptor
 
 const file_storev1_vault_proto_rawDesc = "" +
 	"\n" +
-	"\x13storev1/vault.proto\x12\x11meshhold.store.v1\"\xf6\x02\n" +
+	"\x13storev1/vault.proto\x12\x11meshhold.store.v1\"\xa8\x03\n" +
 	"\tVaultMeta\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -838,7 +931,9 @@ const file_storev1_vault_proto_rawDesc = "" +
 	" \x01(\v2\x1e.meshhold.store.v1.VaultPolicyR\x06policy\x12\x18\n" +
 	"\adeleted\x18\v \x01(\bR\adeleted\x12\x1d\n" +
 	"\n" +
-	"deleted_ms\x18\f \x01(\x03R\tdeletedMs\"\x84\x01\n" +
+	"deleted_ms\x18\f \x01(\x03R\tdeletedMs\x12\x1c\n" +
+	"\tuntrusted\x18\r \x01(\bR\tuntrusted\x12\x12\n" +
+	"\x04hold\x18\x0e \x01(\bR\x04hold\"\x84\x01\n" +
 	"\aKeyWrap\x12\x12\n" +
 	"\x04salt\x18\x01 \x01(\fR\x04salt\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\rR\x04time\x12\x1d\n" +
@@ -854,7 +949,7 @@ const file_storev1_vault_proto_rawDesc = "" +
 	"\x13keep_deleted_for_ms\x18\x04 \x01(\x03R\x10keepDeletedForMs\x12\x18\n" +
 	"\aversion\x18\x05 \x01(\x03R\aversion\x12\x1d\n" +
 	"\n" +
-	"updated_ms\x18\x06 \x01(\x03R\tupdatedMs\"\xa7\x01\n" +
+	"updated_ms\x18\x06 \x01(\x03R\tupdatedMs\"\xbf\x01\n" +
 	"\n" +
 	"VaultUsage\x12\x14\n" +
 	"\x05bytes\x18\x01 \x01(\x03R\x05bytes\x12\x14\n" +
@@ -862,7 +957,8 @@ const file_storev1_vault_proto_rawDesc = "" +
 	"\adeleted\x18\x03 \x01(\x03R\adeleted\x12\x1a\n" +
 	"\bversions\x18\x04 \x01(\x03R\bversions\x12\x1c\n" +
 	"\tconflicts\x18\x05 \x01(\x03R\tconflicts\x12\x19\n" +
-	"\bswept_ms\x18\x06 \x01(\x03R\asweptMs\"J\n" +
+	"\bswept_ms\x18\x06 \x01(\x03R\asweptMs\x12\x16\n" +
+	"\x06pruned\x18\a \x01(\x03R\x06pruned\"J\n" +
 	"\bBlockRef\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\fR\x04addr\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\rR\x04size\x12\x16\n" +
@@ -884,7 +980,7 @@ const file_storev1_vault_proto_rawDesc = "" +
 	"\x06blocks\x18\f \x03(\v2\x1b.meshhold.store.v1.BlockRefR\x06blocks\x1a7\n" +
 	"\tMetaEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc4\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xea\x02\n" +
 	"\tPathEntry\x12\x14\n" +
 	"\x05heads\x18\x01 \x03(\fR\x05heads\x12\x12\n" +
 	"\x04head\x18\x02 \x01(\fR\x04head\x12\x12\n" +
@@ -899,11 +995,15 @@ const file_storev1_vault_proto_rawDesc = "" +
 	"updated_ms\x18\n" +
 	" \x01(\x03R\tupdatedMs\x12\x1a\n" +
 	"\bversions\x18\v \x01(\x04R\bversions\x12\x19\n" +
-	"\blast_seq\x18\f \x01(\x04R\alastSeq\"M\n" +
+	"\blast_seq\x18\f \x01(\x04R\alastSeq\x12$\n" +
+	"\x0emax_created_ms\x18\r \x01(\x03R\fmaxCreatedMs\"M\n" +
 	"\x05Tally\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x03R\x05count\x12\x14\n" +
 	"\x05bytes\x18\x02 \x01(\x03R\x05bytes\x12\x18\n" +
-	"\adeletes\x18\x03 \x01(\x03R\adeletesB/Z-github.com/meshhold/meshhold/messages/storev1b\x06proto3"
+	"\adeletes\x18\x03 \x01(\x03R\adeletes\"@\n" +
+	"\fSealedPolicy\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x03R\aversion\x12\x16\n" +
+	"\x06sealed\x18\x02 \x01(\fR\x06sealedB/Z-github.com/meshhold/meshhold/messages/storev1b\x06proto3"
 
 var (
 	file_storev1_vault_proto_rawDescOnce sync.Once
@@ -917,22 +1017,23 @@ func file_storev1_vault_proto_rawDescGZIP() []byte {
 	return file_storev1_vault_proto_rawDescData
 }
 
-var file_storev1_vault_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_storev1_vault_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_storev1_vault_proto_goTypes = []any{
-	(*VaultMeta)(nil),   // 0: meshhold.store.v1.VaultMeta
-	(*KeyWrap)(nil),     // 1: meshhold.store.v1.KeyWrap
-	(*VaultPolicy)(nil), // 2: meshhold.store.v1.VaultPolicy
-	(*VaultUsage)(nil),  // 3: meshhold.store.v1.VaultUsage
-	(*BlockRef)(nil),    // 4: meshhold.store.v1.BlockRef
-	(*Version)(nil),     // 5: meshhold.store.v1.Version
-	(*PathEntry)(nil),   // 6: meshhold.store.v1.PathEntry
-	(*Tally)(nil),       // 7: meshhold.store.v1.Tally
-	nil,                 // 8: meshhold.store.v1.Version.MetaEntry
+	(*VaultMeta)(nil),    // 0: meshhold.store.v1.VaultMeta
+	(*KeyWrap)(nil),      // 1: meshhold.store.v1.KeyWrap
+	(*VaultPolicy)(nil),  // 2: meshhold.store.v1.VaultPolicy
+	(*VaultUsage)(nil),   // 3: meshhold.store.v1.VaultUsage
+	(*BlockRef)(nil),     // 4: meshhold.store.v1.BlockRef
+	(*Version)(nil),      // 5: meshhold.store.v1.Version
+	(*PathEntry)(nil),    // 6: meshhold.store.v1.PathEntry
+	(*Tally)(nil),        // 7: meshhold.store.v1.Tally
+	(*SealedPolicy)(nil), // 8: meshhold.store.v1.SealedPolicy
+	nil,                  // 9: meshhold.store.v1.Version.MetaEntry
 }
 var file_storev1_vault_proto_depIdxs = []int32{
 	1, // 0: meshhold.store.v1.VaultMeta.wrap:type_name -> meshhold.store.v1.KeyWrap
 	2, // 1: meshhold.store.v1.VaultMeta.policy:type_name -> meshhold.store.v1.VaultPolicy
-	8, // 2: meshhold.store.v1.Version.meta:type_name -> meshhold.store.v1.Version.MetaEntry
+	9, // 2: meshhold.store.v1.Version.meta:type_name -> meshhold.store.v1.Version.MetaEntry
 	4, // 3: meshhold.store.v1.Version.blocks:type_name -> meshhold.store.v1.BlockRef
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
@@ -952,7 +1053,7 @@ func file_storev1_vault_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storev1_vault_proto_rawDesc), len(file_storev1_vault_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

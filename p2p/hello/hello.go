@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meshhold/meshhold/messages"
@@ -123,11 +124,17 @@ type Service struct {
 // Start serves the hello protocol on t, joins the hello topic, reports the peers connected now
 // and from now on to sink, greets each, and gossips self() at once and every cfg.Interval.
 // self is called, from several goroutines at once, for every hello and gossip; SelfInfo fills
-// in what the transport knows.
+// in what the transport knows, the service numbers each info (NodeInfo.Seq).
 func Start(t p2p.Transport, self func() messages.NodeInfo, sink Sink, cfg Config) (*Service, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Service{t: t, self: self, sink: sink, cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
+	var seq atomic.Uint64
+	numbered := func() messages.NodeInfo {
+		info := self()
+		info.Seq = seq.Add(1) // taken after the info: a later info never gets a lower Seq
+		return info
+	}
+	s := &Service{t: t, self: numbered, sink: sink, cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		announce: make(chan struct{}, 1), peers: map[p2p.PeerID]bool{}}
 	topic, err := t.Join(Topic)
 	if err != nil {

@@ -84,13 +84,19 @@ func (d *Driver) Run(ctx context.Context) {
 		case <-t.C:
 		case <-d.wake:
 		}
-		d.round(ctx)
-		t.Reset(interval)
+		next := interval
+		if d.round(ctx).Errors > 0 {
+			next = min(interval, retryAfter) // a failed pull is retried soon (per-peer backoff applies)
+		}
+		t.Reset(next)
 	}
 }
 
+// retryAfter is how soon a round with failed pulls is followed by another.
+const retryAfter = 2 * time.Second
+
 // round pulls every held vault from every holder that is not backing off.
-func (d *Driver) round(ctx context.Context) {
+func (d *Driver) round(ctx context.Context) Round {
 	log := d.Log
 	if log == nil {
 		log = slog.Default()
@@ -120,13 +126,14 @@ func (d *Driver) round(ctx context.Context) {
 				}
 			}
 			if ctx.Err() != nil {
-				return
+				return r
 			}
 		}
 	}
 	d.mu.Lock()
 	d.last = r
 	d.mu.Unlock()
+	return r
 }
 
 func (d *Driver) due(peer p2p.PeerID) bool {

@@ -7,25 +7,27 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
 	"github.com/meshhold/meshhold/p2p/wire"
 )
 
 // request is one question on a catalog stream; one request and one answer per stream.
 type request struct {
-	Op      string     `json:"op"` // "summary", "list" or "get"
-	Vault   string     `json:"vault"`
-	Buckets []byte     `json:"buckets,omitempty"`
-	Addrs   [][32]byte `json:"addrs,omitempty"`
+	Op      string                 `json:"op"` // "summary", "list" or "get"
+	Vault   string                 `json:"vault"`
+	Buckets []byte                 `json:"buckets,omitempty"`
+	Addrs   []messages.VersionAddr `json:"addrs,omitempty"`
 }
 
 // answer is the reply; Error set means the question was refused.
 type answer struct {
-	Error   string     `json:"error,omitempty"`
-	NoVault bool       `json:"no_vault,omitempty"`
-	Summary *Summary   `json:"summary,omitempty"`
-	Addrs   [][32]byte `json:"addrs,omitempty"`
-	Records []Record   `json:"records,omitempty"`
+	Error   string                 `json:"error,omitempty"`
+	NoVault bool                   `json:"no_vault,omitempty"`
+	Summary *messages.VaultSummary `json:"summary,omitempty"`
+	Addrs   []messages.VersionAddr `json:"addrs,omitempty"`
+	Pruned  []messages.VersionAddr `json:"pruned,omitempty"`
+	Records *messages.SyncRecords  `json:"records,omitempty"`
 }
 
 // requestTimeout bounds one exchange on the serving side.
@@ -60,20 +62,23 @@ func serve(ctx context.Context, cat Catalog, req request) answer {
 	var err error
 	switch req.Op {
 	case "summary":
-		var sum Summary
+		var sum messages.VaultSummary
 		if sum, err = cat.Summary(ctx, req.Vault); err == nil {
 			ans.Summary = &sum
 		}
 	case "list":
-		if len(req.Buckets) > Buckets {
-			return answer{Error: fmt.Sprintf("at most %d buckets", Buckets)}
+		if len(req.Buckets) > listBatch {
+			return answer{Error: fmt.Sprintf("at most %d buckets a list", listBatch)}
 		}
-		ans.Addrs, err = cat.List(ctx, req.Vault, req.Buckets)
+		ans.Addrs, ans.Pruned, err = cat.List(ctx, req.Vault, req.Buckets)
 	case "get":
-		if len(req.Addrs) > MaxAddrs {
-			return answer{Error: fmt.Sprintf("at most %d addresses", MaxAddrs)}
+		if len(req.Addrs) > messages.MaxSyncGet {
+			return answer{Error: fmt.Sprintf("at most %d addresses", messages.MaxSyncGet)}
 		}
-		ans.Records, err = cat.Get(ctx, req.Vault, req.Addrs)
+		var recs messages.SyncRecords
+		if recs, err = cat.Get(ctx, req.Vault, req.Addrs); err == nil {
+			ans.Records = &recs
+		}
 	default:
 		return answer{Error: fmt.Sprintf("unknown op %q", req.Op)}
 	}
@@ -114,26 +119,32 @@ func ask(ctx context.Context, t p2p.Transport, peer p2p.PeerID, req request) (an
 	return ans, nil
 }
 
-// RemoteSummary asks peer for its summary of vault.
-func RemoteSummary(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string) (Summary, error) {
+// RemoteSummary asks peer for its summary of vault, bucket hashes included.
+func RemoteSummary(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string) (messages.VaultSummary, error) {
 	ans, err := ask(ctx, t, peer, request{Op: "summary", Vault: vault})
 	if err != nil {
-		return Summary{}, err
+		return messages.VaultSummary{}, err
 	}
-	if ans.Summary == nil || len(ans.Summary.Buckets) != Buckets {
-		return Summary{}, fmt.Errorf("catalog summary from %s: malformed", peer)
+	if ans.Summary == nil || len(ans.Summary.Buckets) != messages.SyncBuckets {
+		return messages.VaultSummary{}, fmt.Errorf("catalog summary from %s: malformed", peer)
 	}
 	return *ans.Summary, nil
 }
 
-// RemoteList asks peer for the version addresses of vault in buckets.
-func RemoteList(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string, buckets []byte) ([][32]byte, error) {
+// RemoteList asks peer for the retained and pruned addresses of vault in buckets.
+func RemoteList(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string, buckets []byte) (addrs, pruned []messages.VersionAddr, err error) {
 	ans, err := ask(ctx, t, peer, request{Op: "list", Vault: vault, Buckets: buckets})
-	return ans.Addrs, err
+	return ans.Addrs, ans.Pruned, err
 }
 
 // RemoteGet asks peer for the records of addrs.
-func RemoteGet(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string, addrs [][32]byte) ([]Record, error) {
+func RemoteGet(ctx context.Context, t p2p.Transport, peer p2p.PeerID, vault string, addrs []messages.VersionAddr) (messages.SyncRecords, error) {
 	ans, err := ask(ctx, t, peer, request{Op: "get", Vault: vault, Addrs: addrs})
-	return ans.Records, err
+	if err != nil {
+		return messages.SyncRecords{}, err
+	}
+	if ans.Records == nil {
+		return messages.SyncRecords{}, fmt.Errorf("catalog get from %s: malformed", peer)
+	}
+	return *ans.Records, nil
 }

@@ -6,16 +6,19 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
 	"github.com/meshhold/meshhold/persist"
 )
 
 // Stats is what one pull did.
 type Stats struct {
-	InSync  bool // the roots were equal: nothing to do
+	InSync  bool // equal roots and no newer policy: nothing to do
 	Records int  // records applied
+	Pruned  int  // addresses learned from the peer's pruned set
+	Policy  bool // the peer's policy was adopted
 	Blocks  int  // blocks fetched
-	Waiting int  // records held back because some of their blocks could not be fetched
+	Waiting int  // records held back: some of their blocks could not be fetched
 	Corrupt int  // records whose bytes did not match their address (dropped)
 }
 
@@ -24,19 +27,17 @@ type Puller struct {
 	T      p2p.Transport
 	Cat    Catalog
 	Fetch  Fetcher
-	Blocks persist.BlockStore // checks what is local, and Sync makes fetched blocks durable
+	Blocks persist.BlockStore // checks what is local; Sync makes fetched blocks durable
 }
-
-// getBatch is how many records one get asks for.
-const getBatch = 512
 
 // listBatch is how many buckets one list asks for.
 const listBatch = 16
 
 // Pull brings vault on this node up to what peer holds: it compares summaries, lists the
-// differing buckets, gets the records this node lacks, fetches their blocks from holders (peer
-// first) and, once those are durable, applies the records. A record whose blocks could not all
-// be fetched waits for the next pull.
+// differing buckets, gets the records this node neither has nor pruned, fetches their blocks
+// from holders (peer first) and, once those are durable, applies the records with the peer's
+// pruned addresses and policy. A record whose blocks could not all be fetched waits for the
+// next pull.
 func (p *Puller) Pull(ctx context.Context, vault string, peer p2p.PeerID, holders []p2p.PeerID) (Stats, error) {
 	var st Stats
 	local, err := p.Cat.Summary(ctx, vault)
@@ -47,55 +48,104 @@ func (p *Puller) Pull(ctx context.Context, vault string, peer p2p.PeerID, holder
 	if err != nil {
 		return st, err
 	}
-	if remote.Root == local.Root {
+	newerPolicy := remote.Policy.Newer(local.Policy)
+	if remote.Root == local.Root && !newerPolicy {
 		st.InSync = true
 		return st, nil
 	}
-	var differ []byte
-	for i := range Buckets {
-		if i >= len(local.Buckets) || remote.Buckets[i] != local.Buckets[i] {
-			differ = append(differ, byte(i))
-		}
-	}
-	var want [][32]byte
-	for chunk := range slices.Chunk(differ, listBatch) {
-		theirs, err := RemoteList(ctx, p.T, peer, vault, chunk)
+	var want, pruned []messages.VersionAddr
+	for chunk := range slices.Chunk(messages.DiffBuckets(local, remote), listBatch) {
+		theirs, theirPruned, err := RemoteList(ctx, p.T, peer, vault, chunk)
 		if err != nil {
 			return st, err
 		}
-		ours, err := p.Cat.List(ctx, vault, chunk)
+		ours, ourPruned, err := p.Cat.List(ctx, vault, chunk)
 		if err != nil {
 			return st, err
 		}
-		have := make(map[[32]byte]bool, len(ours))
+		known := make(map[messages.VersionAddr]bool, len(ours)+len(ourPruned))
 		for _, a := range ours {
-			have[a] = true
+			known[a] = true
+		}
+		gone := make(map[messages.VersionAddr]bool, len(ourPruned))
+		for _, a := range ourPruned {
+			known[a], gone[a] = true, true
+		}
+		for _, a := range theirPruned {
+			if !gone[a] {
+				pruned = append(pruned, a)
+			}
 		}
 		for _, a := range theirs {
-			if !have[a] {
+			if !known[a] && !slices.Contains(theirPruned, a) {
 				want = append(want, a)
 			}
 		}
 	}
+	// The policy goes with the first apply, the pruned list with the last: applied first, a
+	// prune could drop a path's version before its successor arrives, and the path would
+	// vanish and come back within one round.
+	var apply messages.SyncApply
+	if newerPolicy {
+		apply.Policy = remote.Policy
+	}
 	order := append([]p2p.PeerID{peer}, slices.DeleteFunc(slices.Clone(holders), func(h p2p.PeerID) bool { return h == peer })...)
-	for chunk := range slices.Chunk(want, getBatch) {
-		recs, err := RemoteGet(ctx, p.T, peer, vault, chunk)
+	for len(want) > 0 {
+		batch := want[:min(len(want), messages.MaxSyncGet)]
+		recs, err := RemoteGet(ctx, p.T, peer, vault, batch)
 		if err != nil {
 			return st, err
 		}
-		n, err := p.applyBatch(ctx, vault, order, recs, &st)
-		st.Records += n
+		want = append(want[len(batch):], recs.Later...)
+		if len(recs.Records) == 0 && len(recs.Later) == len(batch) {
+			return st, fmt.Errorf("catalog get from %s: no progress", peer)
+		}
+		ready, err := p.ready(ctx, order, recs.Records, &st)
 		if err != nil {
 			return st, err
 		}
+		apply.Records = ready
+		if err := p.apply(ctx, vault, &apply, &st); err != nil {
+			return st, err
+		}
+	}
+	apply.Pruned = pruned
+	if err := p.apply(ctx, vault, &apply, &st); err != nil {
+		return st, err
 	}
 	return st, nil
 }
 
-// applyBatch checks recs, fetches the blocks they need, syncs them and applies the records
-// whose blocks are all here.
-func (p *Puller) applyBatch(ctx context.Context, vault string, peers []p2p.PeerID, recs []Record, st *Stats) (int, error) {
-	recs = slices.DeleteFunc(recs, func(r Record) bool {
+// apply sends a to the catalog in calls of at most messages.MaxSyncPruned pruned addresses,
+// then empties it.
+func (p *Puller) apply(ctx context.Context, vault string, a *messages.SyncApply, st *Stats) error {
+	if len(a.Records) == 0 && len(a.Pruned) == 0 && a.Policy == nil {
+		return nil
+	}
+	for len(a.Pruned) > messages.MaxSyncPruned {
+		head := messages.SyncApply{Pruned: a.Pruned[:messages.MaxSyncPruned]}
+		res, err := p.Cat.Apply(ctx, vault, head)
+		if err != nil {
+			return err
+		}
+		st.Pruned += res.Learned
+		a.Pruned = a.Pruned[messages.MaxSyncPruned:]
+	}
+	res, err := p.Cat.Apply(ctx, vault, *a)
+	if err != nil {
+		return err
+	}
+	st.Records += res.Added
+	st.Pruned += res.Learned
+	st.Policy = st.Policy || res.Policy
+	a.Records, a.Pruned, a.Policy = nil, nil, nil
+	return nil
+}
+
+// ready checks recs against their addresses, fetches the blocks they need, syncs them, and
+// returns the records whose blocks are all here.
+func (p *Puller) ready(ctx context.Context, peers []p2p.PeerID, recs []messages.SyncRecord, st *Stats) ([]messages.SyncRecord, error) {
+	recs = slices.DeleteFunc(recs, func(r messages.SyncRecord) bool {
 		if sha256.Sum256(r.Sealed) != r.Addr {
 			st.Corrupt++
 			return true
@@ -106,14 +156,17 @@ func (p *Puller) applyBatch(ctx context.Context, vault string, peers []p2p.PeerI
 	seen := map[persist.Address]bool{}
 	for _, r := range recs {
 		for _, b := range r.Blocks {
-			if seen[b] {
+			a := persist.Address(b)
+			if seen[a] {
 				continue
 			}
-			seen[b] = true
-			if ok, err := p.Blocks.Has(b); err != nil {
-				return 0, fmt.Errorf("block store: %w", err)
-			} else if !ok {
-				need = append(need, b)
+			seen[a] = true
+			ok, err := p.Blocks.Has(a)
+			if err != nil {
+				return nil, fmt.Errorf("block store: %w", err)
+			}
+			if !ok {
+				need = append(need, a)
 			}
 		}
 	}
@@ -121,30 +174,23 @@ func (p *Puller) applyBatch(ctx context.Context, vault string, peers []p2p.PeerI
 	if len(need) > 0 {
 		lost, err := p.Fetch.Fetch(ctx, peers, need)
 		if err != nil && len(lost) == 0 {
-			for _, b := range need {
-				lost = append(lost, b)
-			}
+			lost = need
 		}
 		for _, b := range lost {
 			missing[b] = true
 		}
 		st.Blocks += len(need) - len(lost)
 		if err := p.Blocks.Sync(); err != nil {
-			return 0, fmt.Errorf("sync fetched blocks: %w", err)
+			return nil, fmt.Errorf("sync fetched blocks: %w", err)
 		}
 	}
-	ready := slices.DeleteFunc(recs, func(r Record) bool {
+	return slices.DeleteFunc(recs, func(r messages.SyncRecord) bool {
 		for _, b := range r.Blocks {
-			if missing[b] {
+			if missing[persist.Address(b)] {
 				st.Waiting++
 				return true
 			}
 		}
 		return false
-	})
-	if len(ready) == 0 {
-		return 0, nil
-	}
-	applied, err := p.Cat.Apply(ctx, vault, ready)
-	return applied.Added, err
+	}), nil
 }

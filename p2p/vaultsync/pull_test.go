@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
 	"github.com/meshhold/meshhold/p2p/memnet"
 	"github.com/meshhold/meshhold/p2p/vaultsync"
@@ -16,89 +17,100 @@ import (
 	"github.com/meshhold/meshhold/persist/memblocks"
 )
 
-// setCatalog is a catalog that is a set of records (the vault actor's sync commands in the
-// daemon), enough to test the exchange: its summary follows the same tree definition.
+// setCatalog is a catalog that is a set of records plus a pruned set (the vault actor's sync
+// commands in the daemon), enough to test the exchange: its summary follows the same tree.
 type setCatalog struct {
-	mu   sync.Mutex
-	recs map[[32]byte]vaultsync.Record
+	mu     sync.Mutex
+	recs   map[messages.VersionAddr]messages.SyncRecord
+	pruned map[messages.VersionAddr]bool
 }
 
-func newSet(recs ...vaultsync.Record) *setCatalog {
-	c := &setCatalog{recs: map[[32]byte]vaultsync.Record{}}
+func newSet(recs ...messages.SyncRecord) *setCatalog {
+	c := &setCatalog{recs: map[messages.VersionAddr]messages.SyncRecord{}, pruned: map[messages.VersionAddr]bool{}}
 	for _, r := range recs {
 		c.recs[r.Addr] = r
 	}
 	return c
 }
 
-func (c *setCatalog) Summary(_ context.Context, vault string) (vaultsync.Summary, error) {
+func (c *setCatalog) Summary(_ context.Context, vault string) (messages.VaultSummary, error) {
 	if vault != "v" {
-		return vaultsync.Summary{}, vaultsync.ErrNoVault
+		return messages.VaultSummary{}, vaultsync.ErrNoVault
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := vaultsync.Summary{Buckets: make([][32]byte, vaultsync.Buckets), Versions: len(c.recs)}
-	for b := range vaultsync.Buckets {
-		h := sha256.New()
-		for _, a := range c.inBucket(byte(b)) {
-			h.Write(a[:])
-		}
-		copy(s.Buckets[b][:], h.Sum(nil))
+	var buckets [messages.SyncBuckets][32]byte
+	s := messages.VaultSummary{VaultID: vault, Versions: int64(len(c.recs))}
+	for b := range messages.SyncBuckets {
+		buckets[b] = messages.BucketHash(c.inBucket(byte(b)))
+		s.Buckets = append(s.Buckets, buckets[b])
 	}
-	h := sha256.New()
-	for _, b := range s.Buckets {
-		h.Write(b[:])
-	}
-	copy(s.Root[:], h.Sum(nil))
+	s.Root = messages.MerkleRoot(&buckets)
 	return s, nil
 }
 
-func (c *setCatalog) inBucket(b byte) [][32]byte {
-	var out [][32]byte
+func (c *setCatalog) inBucket(b byte) []messages.VersionAddr {
+	var out []messages.VersionAddr
 	for a := range c.recs {
 		if a[0] == b {
 			out = append(out, a)
 		}
 	}
-	slices.SortFunc(out, func(x, y [32]byte) int { return slices.Compare(x[:], y[:]) })
+	slices.SortFunc(out, func(x, y messages.VersionAddr) int { return slices.Compare(x[:], y[:]) })
 	return out
 }
 
-func (c *setCatalog) List(_ context.Context, _ string, buckets []byte) ([][32]byte, error) {
+func (c *setCatalog) List(_ context.Context, _ string, buckets []byte) (addrs, pruned []messages.VersionAddr, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out [][32]byte
 	for _, b := range buckets {
-		out = append(out, c.inBucket(b)...)
+		addrs = append(addrs, c.inBucket(b)...)
 	}
-	return out, nil
+	for a := range c.pruned {
+		if slices.Contains(buckets, a[0]) {
+			pruned = append(pruned, a)
+		}
+	}
+	return addrs, pruned, nil
 }
 
-func (c *setCatalog) Get(_ context.Context, _ string, addrs [][32]byte) ([]vaultsync.Record, error) {
+func (c *setCatalog) Get(_ context.Context, _ string, addrs []messages.VersionAddr) (messages.SyncRecords, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []vaultsync.Record
+	var out messages.SyncRecords
 	for _, a := range addrs {
 		if r, ok := c.recs[a]; ok {
-			out = append(out, r)
+			out.Records = append(out.Records, r)
+		} else {
+			out.Missing = append(out.Missing, a)
 		}
 	}
 	return out, nil
 }
 
-func (c *setCatalog) Apply(_ context.Context, _ string, recs []vaultsync.Record) (vaultsync.Applied, error) {
+func (c *setCatalog) Apply(_ context.Context, _ string, ap messages.SyncApply) (messages.SyncApplied, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var ap vaultsync.Applied
-	for _, r := range recs {
-		if _, ok := c.recs[r.Addr]; ok {
-			ap.Skipped++
+	var res messages.SyncApplied
+	for _, a := range ap.Pruned {
+		if _, ok := c.recs[a]; ok {
+			delete(c.recs, a)
+			res.Dropped++
+		}
+		if !c.pruned[a] {
+			c.pruned[a] = true
+			res.Learned++
+		}
+	}
+	for _, r := range ap.Records {
+		if _, ok := c.recs[r.Addr]; ok || c.pruned[r.Addr] {
+			res.Present++
 			continue
 		}
 		c.recs[r.Addr] = r
-		ap.Added++
+		res.Added++
 	}
-	return ap, nil
+	return res, nil
 }
 
 // copyFetcher fetches from other nodes' block stores, the way p2p/blocks does over streams.
@@ -127,16 +139,16 @@ func (f *copyFetcher) Fetch(_ context.Context, peers []p2p.PeerID, addrs []persi
 }
 
 // record makes a record referencing blocks stored in bs.
-func record(bs *memblocks.Store, name string, blocks ...string) vaultsync.Record {
-	r := vaultsync.Record{Sealed: []byte("sealed " + name)}
+func record(bs *memblocks.Store, name string, blocks ...string) messages.SyncRecord {
+	r := messages.SyncRecord{Sealed: []byte("sealed " + name)}
 	r.Addr = sha256.Sum256(r.Sealed)
 	for _, b := range blocks {
 		body := []byte("block " + b)
-		a := persist.Address(sha256.Sum256(body))
+		a := sha256.Sum256(body)
 		if bs != nil {
-			_ = bs.Put(a, body)
+			_ = bs.Put(persist.Address(a), body)
 		}
-		r.Blocks = append(r.Blocks, a)
+		r.Blocks = append(r.Blocks, messages.BlockAddr(a))
 	}
 	return r
 }
@@ -157,11 +169,11 @@ func TestPullCopiesRecordsAfterTheirBlocks(t *testing.T) {
 
 		aBlocks, bBlocks := memblocks.New(), memblocks.New()
 		shared := record(aBlocks, "shared", "x")
-		_ = bBlocks.Put(shared.Blocks[0], []byte("block x"))
+		_ = bBlocks.Put(persist.Address(shared.Blocks[0]), []byte("block x"))
 		lost := record(nil, "lost", "nowhere") // its block is on no node
 		bad := record(aBlocks, "bad", "y")
 		bad.Sealed = []byte("tampered")
-		recs := []vaultsync.Record{shared, record(aBlocks, "one", "p", "q"), record(aBlocks, "two", "q", "r"), lost, bad}
+		recs := []messages.SyncRecord{shared, record(aBlocks, "one", "p", "q"), record(aBlocks, "two", "q", "r"), lost, bad}
 		a := newSet(recs...)
 		b := newSet(shared)
 		stop := vaultsync.Serve(n.Node("a"), a, nil)
@@ -178,7 +190,7 @@ func TestPullCopiesRecordsAfterTheirBlocks(t *testing.T) {
 		}
 		for _, r := range b.recs {
 			for _, blk := range r.Blocks {
-				if ok, _ := bBlocks.Has(blk); !ok {
+				if ok, _ := bBlocks.Has(persist.Address(blk)); !ok {
 					t.Fatalf("record %x applied without its block %x", r.Addr[:4], blk[:4])
 				}
 			}
@@ -203,17 +215,38 @@ func TestPullCopiesRecordsAfterTheirBlocks(t *testing.T) {
 		if _, err := p.Pull(context.Background(), "other", "a", nil); err == nil {
 			t.Fatal("a vault the peer does not hold")
 		}
+		// a prunes a version: b learns it and drops its copy; a pull from c, which still has
+		// it, does not bring it back.
+		one := recs[1].Addr
+		a.mu.Lock()
+		delete(a.recs, one)
+		a.pruned[one] = true
+		a.mu.Unlock()
+		if st, err := p.Pull(context.Background(), "v", "a", nil); err != nil || st.Pruned != 1 {
+			t.Fatalf("pull of a pruned set: %+v %v", st, err)
+		}
+		if _, ok := b.recs[one]; ok {
+			t.Fatal("b kept a version a pruned")
+		}
+		stale := newSet(c.sorted()...) // c: the records b had before, the pruned one included
+		stopA := vaultsync.Serve(n.Node("a"), stale, nil)
+		defer stopA()
+		if st, err := p.Pull(context.Background(), "v", "a", nil); err != nil || st.Records != 0 {
+			t.Fatalf("a pull from a node that still has the pruned version: %+v %v", st, err)
+		}
+		if _, ok := b.recs[one]; ok {
+			t.Fatal("a pruned version came back through sync")
+		}
 		cancel()
 		<-done
 	})
 }
 
-func (c *setCatalog) sorted() []vaultsync.Record {
-	var out []vaultsync.Record
+func (c *setCatalog) sorted() []messages.SyncRecord {
+	var out []messages.SyncRecord
 	for _, r := range c.recs {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(x, y vaultsync.Record) int { return slices.Compare(x.Addr[:], y.Addr[:]) })
+	slices.SortFunc(out, func(x, y messages.SyncRecord) int { return slices.Compare(x.Addr[:], y.Addr[:]) })
 	return out
 }
-

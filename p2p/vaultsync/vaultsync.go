@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
 	"github.com/meshhold/meshhold/persist"
 )
@@ -15,41 +16,18 @@ import (
 // Protocol is the catalog exchange's protocol id.
 const Protocol = "/meshhold/catalog/1.0"
 
-// Buckets is the number of Merkle buckets: version addresses split by their first byte.
-const Buckets = 256
-
-// Summary is a vault's Merkle summary: equal roots mean equal sets of retained versions.
-type Summary struct {
-	Root     [32]byte   `json:"root"`
-	Buckets  [][32]byte `json:"buckets"` // Buckets entries, by first address byte
-	Versions int        `json:"versions"`
-}
-
-// Record is one version record as it travels: its address, its sealed bytes (verbatim; the
-// receiver checks Addr = SHA-256(Sealed)) and the blocks it references (so a node without the
-// key can hold them).
-type Record struct {
-	Addr   [32]byte          `json:"addr"`
-	Sealed []byte            `json:"sealed"`
-	Blocks []persist.Address `json:"blocks"`
-}
-
-// Applied is what applying records did.
-type Applied struct {
-	Added, Skipped int
-}
-
-// Catalog is the local vault catalog as the sync needs it; the daemon implements it with the
-// vault actor's sync commands.
+// Catalog is the local vault catalog as the sync needs it: the vault actor's sync commands
+// (messages/vault_sync.go, docs/vault-sync.md), which the daemon forwards.
 type Catalog interface {
-	// Summary is the vault's Merkle summary; ErrNoVault when this node does not hold it.
-	Summary(ctx context.Context, vault string) (Summary, error)
-	// List returns the version addresses in the given buckets.
-	List(ctx context.Context, vault string, buckets []byte) ([][32]byte, error)
-	// Get returns the records of addrs this node has (others are left out).
-	Get(ctx context.Context, vault string, addrs [][32]byte) ([]Record, error)
-	// Apply merges records received from a peer.
-	Apply(ctx context.Context, vault string, recs []Record) (Applied, error)
+	// Summary is the vault's Merkle summary with its bucket hashes; ErrNoVault when this node
+	// does not hold it.
+	Summary(ctx context.Context, vault string) (messages.VaultSummary, error)
+	// List returns the retained and the pruned addresses in buckets, every page.
+	List(ctx context.Context, vault string, buckets []byte) (addrs, pruned []messages.VersionAddr, err error)
+	// Get returns the records of addrs this node retains (at most messages.MaxSyncGet).
+	Get(ctx context.Context, vault string, addrs []messages.VersionAddr) (messages.SyncRecords, error)
+	// Apply merges what a peer sent.
+	Apply(ctx context.Context, vault string, a messages.SyncApply) (messages.SyncApplied, error)
 }
 
 // Fetcher moves blocks from peers into the local block store (p2p/blocks).
@@ -61,10 +39,6 @@ type Fetcher interface {
 // ErrNoVault answers a peer that asks about a vault this node does not hold.
 var ErrNoVault = errors.New("vaultsync: this node does not hold the vault")
 
-// Limits of one exchange.
-const (
-	// MaxAddrs bounds the addresses of one list answer or get request.
-	MaxAddrs = 4096
-	// MaxFrame bounds one frame (a get answer of records); records are small (a few KiB).
-	MaxFrame = 16 << 20
-)
+// MaxFrame bounds one answer frame: a get answer holds at most messages.MaxSyncBytes of sealed
+// records (base64 in JSON) plus their block lists.
+const MaxFrame = 32 << 20
