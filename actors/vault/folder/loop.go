@@ -128,6 +128,11 @@ func (s *Scanner) handle(rel string, ops fsnotify.Op) error {
 	case fi.IsDir() && !ops.Has(fsnotify.Create):
 		s.watch(abs)
 		return nil
+	case fi.IsDir():
+		// A directory made or moved in: its watches are added as it is walked, and a file
+		// written into it meanwhile (or a watch a moved tree's old name still held) can slip
+		// between them; a full scan soon after, coalesced with any other, catches it.
+		defer s.scheduleFull(2 * s.cfg.Debounce)
 	}
 	return s.syncTree(rel, false)
 }
