@@ -118,7 +118,23 @@ type KeyWrap struct {
 const (
 	RoleMedia = "media" // the media library indexes it
 	RoleS3    = "s3"    // the S3 gateway serves it
+	// RoleHold is the one role of an untrusted vault: this node stores and serves its sealed
+	// records and blocks (VaultMeta.Hold). Without it the node only knows of the vault.
+	RoleHold = "hold"
 )
+
+// CheckUntrustedRoles accepts the roles an untrusted vault may have: none, or RoleHold.
+func CheckUntrustedRoles(roles []string) error {
+	for i, r := range roles {
+		if r != RoleHold {
+			return Invalid("roles", "%q is not a role of an untrusted vault: its only role is %q (hold its ciphertext); [] lets it go", r, RoleHold)
+		}
+		if slices.Contains(roles[:i], r) {
+			return Invalid("roles", "%q is given twice", r)
+		}
+	}
+	return nil
+}
 
 // CheckRoles accepts known role flags, each at most once.
 func CheckRoles(roles []string) error {

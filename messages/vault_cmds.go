@@ -46,7 +46,9 @@ type VaultMeta struct {
 	Hold      bool `json:"hold,omitempty"`
 }
 
-// UpdateVaultMeta changes the name and role flags that are present; answers VaultMeta.
+// UpdateVaultMeta changes the name and role flags that are present; answers VaultMeta. On an
+// untrusted vault the only role is RoleHold: Roles ["hold"] holds its ciphertext, [] only knows
+// of it (what ObserveVault's Hold sets).
 type UpdateVaultMeta struct {
 	ID    string
 	Name  *string
@@ -85,6 +87,9 @@ type VaultStatus struct {
 	PasswordProtected bool        `json:"password_protected"`
 	Policy            VaultPolicy `json:"policy"`
 	Usage             VaultUsage  `json:"usage"`
+	// LastScrub and LastPull are the last RecordScrub and RecordReplication (nil: none yet).
+	LastScrub *ScrubRecord `json:"last_scrub,omitempty"`
+	LastPull  *PullRecord  `json:"last_pull,omitempty"`
 }
 
 // VaultUsage is what a vault's retained versions take.

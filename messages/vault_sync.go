@@ -185,3 +185,107 @@ type ObserveVault struct {
 	Name string
 	Hold bool
 }
+
+// Scrub and replication reports (docs/replication.md). Every command goes to entity vault/<id>,
+// trusted, locked or untrusted alike: none needs the key.
+
+// Limits of the scrub and replication commands.
+const (
+	MaxBlockRefs   = 10000 // addresses per BlockRefs page
+	MaxScrubBlocks = 64    // block addresses a scrub record lists of each kind (the counts go on)
+)
+
+// ListBlockRefs asks for the blocks the vault's retained versions reference (its reference
+// counts, ref/ keys), in address order, after After (zero: from the start), at most Limit (0 or
+// more than MaxBlockRefs: MaxBlockRefs); answers BlockRefs.
+type ListBlockRefs struct {
+	After BlockAddr
+	Limit int
+}
+
+// BlockRefs answers ListBlockRefs. More says the page is full: ask again with After = Next.
+type BlockRefs struct {
+	Addrs []BlockAddr
+	More  bool
+	Next  BlockAddr
+}
+
+// RecordScrub reports one scrub pass over the vault's referenced blocks: Checked blocks were
+// read and verified against their addresses (Bytes read); Missing had no block file, Damaged a
+// file whose bytes did not match; of those Missing+Damaged, Repaired were fetched again from a
+// holder and Unrepaired were not. RepairedBlocks and UnrepairedBlocks list at most
+// MaxScrubBlocks addresses each. The vault keeps it as its last scrub and reports
+// block_repaired when it repaired any; answers ScrubRecord.
+type RecordScrub struct {
+	AtMs             int64 // when the pass started
+	Checked          int
+	Missing          int
+	Damaged          int
+	Repaired         int
+	Unrepaired       int
+	Bytes            int64
+	RepairedBlocks   []BlockAddr
+	UnrepairedBlocks []BlockAddr
+}
+
+// Check refuses negative counts, lists over MaxScrubBlocks or longer than their counts, and
+// counts that do not add up (Repaired+Unrepaired = Missing+Damaged ≤ Checked).
+func (m RecordScrub) Check() error {
+	switch {
+	case m.AtMs < 0 || m.Checked < 0 || m.Missing < 0 || m.Damaged < 0 || m.Repaired < 0 || m.Unrepaired < 0 || m.Bytes < 0:
+		return Invalid("scrub", "negative count")
+	case m.Missing+m.Damaged > m.Checked:
+		return Invalid("scrub", "%d missing and %d damaged blocks of %d checked", m.Missing, m.Damaged, m.Checked)
+	case m.Repaired+m.Unrepaired != m.Missing+m.Damaged:
+		return Invalid("scrub", "%d repaired and %d unrepaired blocks, but %d missing or damaged", m.Repaired, m.Unrepaired, m.Missing+m.Damaged)
+	case len(m.RepairedBlocks) > min(m.Repaired, MaxScrubBlocks) || len(m.UnrepairedBlocks) > min(m.Unrepaired, MaxScrubBlocks):
+		return Invalid("scrub", "more block addresses than blocks, or over %d", MaxScrubBlocks)
+	}
+	return nil
+}
+
+// ScrubRecord answers RecordScrub; GetVault shows the last one (VaultStatus.LastScrub).
+type ScrubRecord struct {
+	AtMs             int64    `json:"at_ms"`       // the pass started
+	FinishedMs       int64    `json:"finished_ms"` // the vault recorded it
+	Checked          int      `json:"checked"`
+	Bytes            int64    `json:"bytes"`
+	Missing          int      `json:"missing"`
+	Damaged          int      `json:"damaged"`
+	Repaired         int      `json:"repaired"`
+	Unrepaired       int      `json:"unrepaired"`
+	UnrepairedBlocks []string `json:"unrepaired_blocks,omitempty"` // hex, at most MaxScrubBlocks
+}
+
+// RecordReplication reports a pull of the vault from Peer that changed something: Records
+// applied, Pruned addresses learned, Blocks fetched (Bytes of them). The vault reports
+// replication_progress, and block_replicated when blocks arrived, and keeps it as its last
+// pull; a report of nothing is answered without either. Answers PullRecord.
+type RecordReplication struct {
+	Peer    string
+	Records int
+	Pruned  int
+	Blocks  int
+	Bytes   int64
+}
+
+// Check refuses negative counts and an empty or oversized peer id.
+func (m RecordReplication) Check() error {
+	switch {
+	case m.Peer == "" || len(m.Peer) > MaxNodeID:
+		return Invalid("peer", "is not a peer id")
+	case m.Records < 0 || m.Pruned < 0 || m.Blocks < 0 || m.Bytes < 0:
+		return Invalid("replication", "negative count")
+	}
+	return nil
+}
+
+// PullRecord answers RecordReplication; GetVault shows the last one (VaultStatus.LastPull).
+type PullRecord struct {
+	AtMs    int64  `json:"at_ms"`
+	Peer    string `json:"peer"`
+	Records int    `json:"records"`
+	Pruned  int    `json:"pruned"`
+	Blocks  int    `json:"blocks"`
+	Bytes   int64  `json:"bytes"`
+}

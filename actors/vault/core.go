@@ -34,6 +34,9 @@ type core struct {
 	mk     *merkle              // the Merkle summary of the retained versions
 	spol   *messages.SyncPolicy // the policy as it replicates; nil until sealed (or given, untrusted)
 
+	scrub *messages.ScrubRecord // the last scrub pass; nil: none yet
+	pull  *messages.PullRecord  // the last pull that changed something; nil: none yet
+
 	seed     []persist.Write // records the load found missing, written by the next step
 	attached bool            // the next step arms the retention timer
 	sweep    sweepState
@@ -87,6 +90,9 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 		return host.Output{Reply: messages.NotFound("vault")}
 	}
 	if out, ok := c.syncStep(now, msg, v); ok {
+		return out
+	}
+	if out, ok := c.replicaStep(now, msg, v); ok {
 		return out
 	}
 	switch m := msg.(type) {
@@ -145,7 +151,7 @@ func (c *core) files(ms int64, msg any, v persist.View) host.Output {
 func (c *core) status() messages.VaultStatus {
 	return messages.VaultStatus{
 		ID: c.id, Locked: c.rc == nil, Untrusted: c.untrusted(), PasswordProtected: c.meta.Wrap != nil,
-		Policy: policyInfo(c.policy), Usage: usageInfo(c.usage),
+		Policy: policyInfo(c.policy), Usage: usageInfo(c.usage), LastScrub: c.scrub, LastPull: c.pull,
 	}
 }
 

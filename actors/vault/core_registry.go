@@ -181,10 +181,19 @@ func (r registry) update(ms int64, m messages.UpdateVaultMeta, v persist.View) h
 		events = append(events, host.Event{Type: "vault_renamed", Data: map[string]any{"vault_id": m.ID, "name": *m.Name, "old_name": meta.Name}})
 		meta.Name = *m.Name
 	}
-	if m.Roles != nil {
-		if meta.Untrusted && len(*m.Roles) > 0 {
+	if m.Roles != nil && meta.Untrusted {
+		if slices.ContainsFunc(*m.Roles, func(r string) bool { return r == messages.RoleMedia || r == messages.RoleS3 }) {
 			return host.Output{Reply: fmt.Errorf("%w: vault %s is untrusted here: its roles need the key", messages.ErrConflict, m.ID)}
 		}
+		if err := messages.CheckUntrustedRoles(*m.Roles); err != nil {
+			return host.Output{Reply: err}
+		}
+		// The hold flag, as ObserveVault sets it: the same event, so the node's info follows.
+		if hold := len(*m.Roles) > 0; hold != meta.Hold {
+			meta.Hold = hold
+			events = append(events, host.Event{Type: "vault_observed", Data: map[string]any{"vault_id": m.ID, "name": meta.Name, "hold": hold}})
+		}
+	} else if m.Roles != nil {
 		if err := messages.CheckRoles(*m.Roles); err != nil {
 			return host.Output{Reply: err}
 		}

@@ -69,6 +69,7 @@ func (c *core) attachMeta(v persist.View) error {
 	var mkSeed []persist.Write
 	c.mk, mkSeed = loadMerkle(v, c.keys)
 	c.seed = append(c.seed, mkSeed...)
+	c.loadReports(tx)
 	if meta.Untrusted {
 		return c.attachUntrusted(tx)
 	}

@@ -37,6 +37,9 @@ func unmarshal(b []byte, m proto.Message) error {
 // metaInfo is the answer form of a registry record.
 func metaInfo(m *storev1.VaultMeta) messages.VaultMeta {
 	roles := m.GetRoles()
+	if m.GetUntrusted() && m.GetHold() {
+		roles = []string{messages.RoleHold} // an untrusted vault's one role (UpdateVaultMeta)
+	}
 	if roles == nil {
 		roles = []string{}
 	}

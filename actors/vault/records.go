@@ -55,6 +55,10 @@ func (k keys) blockLists() string           { return k.p + "blk/" }
 func (k keys) blockList(addr []byte) string { return k.blockLists() + hex.EncodeToString(addr) }
 func (k keys) sealedPolicy() string         { return k.p + "spolicy" }
 
+// The last scrub and pull reports (JSON: messages.ScrubRecord, messages.PullRecord).
+func (k keys) scrub() string    { return k.p + "scrub" }
+func (k keys) lastPull() string { return k.p + "lastpull" }
+
 func (k keys) types() string              { return k.p + "stat/type/" }
 func (k keys) authors() string            { return k.p + "stat/author/" }
 func (k keys) days() string               { return k.p + "stat/day/" }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/meshhold/meshhold/messages"
 )
@@ -36,8 +37,29 @@ func (s *script) describe(reply any) []string {
 		return out
 	case messages.VaultStatus:
 		u := r.Usage
-		return []string{fmt.Sprintf("usage bytes=%d files=%d deleted=%d versions=%d conflicts=%d locked=%v",
+		out := []string{fmt.Sprintf("usage bytes=%d files=%d deleted=%d versions=%d conflicts=%d locked=%v",
 			u.Bytes, u.Files, u.DeletedFiles, u.Versions, u.Conflicts, r.Locked)}
+		if r.LastScrub != nil {
+			out = append(out, s.scrubLine(*r.LastScrub))
+		}
+		if p := r.LastPull; p != nil {
+			out = append(out, s.pullLine(*p))
+		}
+		return out
+	case messages.BlockRefs:
+		var names []string
+		for _, a := range r.Addrs {
+			names = append(names, s.block(a))
+		}
+		line := fmt.Sprintf("%d blocks [%s]", len(r.Addrs), strings.Join(names, " "))
+		if r.More {
+			line += " more next=" + s.block(r.Next)
+		}
+		return []string{line}
+	case messages.ScrubRecord:
+		return []string{s.scrubLine(r)}
+	case messages.PullRecord:
+		return []string{s.pullLine(r)}
 	case messages.VaultPolicy:
 		return []string{fmt.Sprintf("policy keep_versions=%d hard_quota=%d keep_deleted_for_ms=%d version=%d",
 			r.KeepVersions, r.HardQuota, r.KeepDeletedForMs, r.Version)}
@@ -45,6 +67,29 @@ func (s *script) describe(reply any) []string {
 		return []string{"ok"}
 	}
 	return []string{fmt.Sprintf("reply %T", reply)}
+}
+
+func (s *script) scrubLine(r messages.ScrubRecord) string {
+	var unrepaired []string
+	for _, h := range r.UnrepairedBlocks {
+		unrepaired = append(unrepaired, s.blockHex(h))
+	}
+	return fmt.Sprintf("scrub took=%s checked=%d bytes=%d missing=%d damaged=%d repaired=%d unrepaired=%d [%s]",
+		time.Duration(r.FinishedMs-r.AtMs)*time.Millisecond, r.Checked, r.Bytes, r.Missing, r.Damaged, r.Repaired, r.Unrepaired,
+		strings.Join(unrepaired, " "))
+}
+
+func (s *script) pullLine(r messages.PullRecord) string {
+	return fmt.Sprintf("pull peer=%s records=%d pruned=%d blocks=%d bytes=%d", r.Peer, r.Records, r.Pruned, r.Blocks, r.Bytes)
+}
+
+// blockHex names a block given in hex.
+func (s *script) blockHex(h string) string {
+	var a messages.BlockAddr
+	if _, err := hexDecode(a[:], h); err != nil {
+		return "?" + h
+	}
+	return s.block(a)
 }
 
 func (s *script) file(f messages.FileInfo) string {
@@ -88,9 +133,16 @@ func (s *script) event(typ string, data any) string {
 			}
 			parts = append(parts, k+"="+v)
 		case []string:
-			if k == "heads" {
+			switch k {
+			case "heads":
 				parts = append(parts, k+"="+s.namesOf(v))
-			} else {
+			case "blocks":
+				var names []string
+				for _, h := range v {
+					names = append(names, s.blockHex(h))
+				}
+				parts = append(parts, k+"=["+strings.Join(names, " ")+"]")
+			default:
 				parts = append(parts, k+"="+strings.Join(v, ","))
 			}
 		case int, int64:

@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ import (
 //	list [prefix] [deleted]         usage      lock      unlock      reload
 //	policy keep_versions=<n> | hard_quota=<n> | keep_deleted_for=<duration>
 //	later <duration>                wake <timer>
+//	blockrefs [after=<bN>] [limit=<n>]     the referenced blocks, named b1, b2 … in order of appearance
+//	scrub checked=<n> missing=<n> damaged=<n> repaired=<bN,…> unrepaired=<bN,…> [bytes=<n>]
+//	replicated peer=<id> records=<n> pruned=<n> blocks=<n> bytes=<n>
 func TestScripts(t *testing.T) {
 	coretest.Scripts(t, "testdata/*.txt", func(t *testing.T) func(string) string {
 		s := &script{rig: newRig(t), names: map[string]string{}, contents: map[string]string{}}
@@ -32,6 +36,8 @@ type script struct {
 	*rig
 	names    map[string]string // version addr → v<n>
 	contents map[string]string // content hash → content
+	blocks   map[string]string // block addr → b<n>
+	addrs    map[string]messages.BlockAddr
 }
 
 // run performs a block's last line (earlier lines are # comments) and describes the result.
@@ -89,6 +95,38 @@ func (s *script) run(block string) string {
 		return "ok"
 	case "wake":
 		reply = s.wake(f[1])
+	case "blockrefs":
+		cmd := messages.ListBlockRefs{}
+		for _, opt := range f[1:] {
+			k, v, _ := strings.Cut(opt, "=")
+			if k == "after" {
+				cmd.After = s.addr(v)
+			} else {
+				cmd.Limit, _ = strconv.Atoi(v)
+			}
+		}
+		reply = s.v.Step(cmd)
+	case "scrub":
+		reply = s.v.Step(s.scrubCmd(f[1:]))
+	case "replicated":
+		cmd := messages.RecordReplication{}
+		for _, opt := range f[1:] {
+			k, v, _ := strings.Cut(opt, "=")
+			n, _ := strconv.Atoi(v)
+			switch k {
+			case "peer":
+				cmd.Peer = v
+			case "records":
+				cmd.Records = n
+			case "pruned":
+				cmd.Pruned = n
+			case "blocks":
+				cmd.Blocks = n
+			case "bytes":
+				cmd.Bytes = int64(n)
+			}
+		}
+		reply = s.v.Step(cmd)
 	default:
 		s.t.Fatalf("unknown command %q", f[0])
 	}
@@ -98,6 +136,61 @@ func (s *script) run(block string) string {
 	}
 	s.v.Events = nil
 	return strings.Join(append(out, s.describe(reply)...), "\n")
+}
+
+// scrubCmd builds a RecordScrub that started an hour before the vault's clock; repaired= and
+// unrepaired= name blocks (bN, comma-separated) and count them.
+func (s *script) scrubCmd(opts []string) messages.RecordScrub {
+	cmd := messages.RecordScrub{AtMs: s.v.Now.Add(-time.Hour).UnixMilli()}
+	for _, opt := range opts {
+		k, v, _ := strings.Cut(opt, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "checked":
+			cmd.Checked = n
+		case "missing":
+			cmd.Missing = n
+		case "damaged":
+			cmd.Damaged = n
+		case "bytes":
+			cmd.Bytes = int64(n)
+		case "repaired", "unrepaired":
+			var list []messages.BlockAddr
+			for _, b := range strings.Split(v, ",") {
+				if b != "" {
+					list = append(list, s.addr(b))
+				}
+			}
+			if k == "repaired" {
+				cmd.Repaired, cmd.RepairedBlocks = len(list), list
+			} else {
+				cmd.Unrepaired, cmd.UnrepairedBlocks = len(list), list
+			}
+		}
+	}
+	return cmd
+}
+
+// block names a block address b1, b2 … in order of appearance.
+func (s *script) block(a messages.BlockAddr) string {
+	if s.blocks == nil {
+		s.blocks, s.addrs = map[string]string{}, map[string]messages.BlockAddr{}
+	}
+	h := a.String()
+	if n, ok := s.blocks[h]; ok {
+		return n
+	}
+	n := fmt.Sprintf("b%d", len(s.blocks)+1)
+	s.blocks[h], s.addrs[n] = n, a
+	return n
+}
+
+// addr is the block a script named; an unnamed bN is an address of its own, unreferenced.
+func (s *script) addr(name string) messages.BlockAddr {
+	if a, ok := s.addrs[name]; ok {
+		return a
+	}
+	return messages.BlockAddr(sha256.Sum256([]byte(name)))
 }
 
 func isErr(reply any) bool { _, ok := reply.(error); return ok }

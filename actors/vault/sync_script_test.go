@@ -27,7 +27,8 @@ import (
 func TestSyncScripts(t *testing.T) {
 	coretest.Scripts(t, "testdata/sync/*.txt", func(t *testing.T) func(string) string {
 		m := &mesh{t: t, now: time.UnixMilli(1_700_000_000_000), peers: map[string]*peer{},
-			names: map[string]string{}, contents: map[string]string{}, roots: map[[32]byte]string{}}
+			names: map[string]string{}, contents: map[string]string{}, roots: map[[32]byte]string{},
+			blocks: map[string]string{}, addrs: map[string]messages.BlockAddr{}}
 		return m.run
 	})
 }
@@ -41,6 +42,8 @@ type mesh struct {
 	names    map[string]string
 	contents map[string]string
 	roots    map[[32]byte]string
+	blocks   map[string]string // block addr → b<n>, across nodes
+	addrs    map[string]messages.BlockAddr
 }
 
 func (m *mesh) run(block string) string {
@@ -85,7 +88,7 @@ func (m *mesh) run(block string) string {
 		out = []string{fmt.Sprintf("versions=%d pruned=%d root=%s policy_version=%d untrusted=%v", s.Versions, s.Pruned, m.root(s.Root), pv, s.Untrusted)}
 	default:
 		p := m.peer(f[0])
-		s := &script{rig: &rig{t: m.t, reg: p.reg, v: p.v}, names: m.names, contents: m.contents}
+		s := &script{rig: &rig{t: m.t, reg: p.reg, v: p.v}, names: m.names, contents: m.contents, blocks: m.blocks, addrs: m.addrs}
 		out = []string{s.run(strings.Join(f[1:], " "))}
 	}
 	for _, p := range m.order {
@@ -132,7 +135,7 @@ func batchOpt(args []string) int {
 // events renders every node's events since the last call, each line naming the node.
 func (m *mesh) events() []string {
 	var out []string
-	s := &script{names: m.names, contents: m.contents}
+	s := &script{names: m.names, contents: m.contents, blocks: m.blocks, addrs: m.addrs}
 	for _, p := range m.order {
 		for _, ev := range p.v.Events {
 			line := s.event(ev.Type, ev.Data)

@@ -158,6 +158,7 @@ func (d *daemon) start() error {
 	if err := d.startMesh(); err != nil {
 		return err
 	}
+	d.startScrub() // scrub.go: the periodic block scrub, POST /vaults/:id/scrub, info's replicas
 	if err := writeRunInfo(c.Node.MetadataDir, d.apiURL(), d.started); err != nil {
 		return fmt.Errorf("write %s: %w", runFile, err)
 	}

@@ -54,7 +54,8 @@ func (d *daemon) startReplication(t p2p.Transport, log *slog.Logger) *replicatio
 		Holders: func(ctx context.Context, vault string) []p2p.PeerID { return d.holders(ctx, t, vault) },
 		Synced: func(vault string, peer p2p.PeerID, st vaultsync.Stats) {
 			log.Info("replication: pulled", "vault", vault, "peer", peer, "records", st.Records, "blocks", st.Blocks,
-				"pruned", st.Pruned, "waiting", st.Waiting, "corrupt", st.Corrupt)
+				"bytes", st.Bytes, "pruned", st.Pruned, "waiting", st.Waiting, "corrupt", st.Corrupt)
+			reportPull(d, vault, peer, st)
 		},
 		Log: log,
 	}
@@ -240,10 +241,10 @@ type fetcher struct {
 	store persist.BlockStore
 }
 
-func (f fetcher) Fetch(ctx context.Context, peers []p2p.PeerID, addrs []persist.Address) ([]persist.Address, error) {
+func (f fetcher) Fetch(ctx context.Context, peers []p2p.PeerID, addrs []persist.Address) ([]persist.Address, int64, error) {
 	res, err := f.c.FetchAny(ctx, peers, addrs, f.store)
 	lost := append(append(slices.Clone(res.Missing), res.Corrupt...), res.Left...)
-	return lost, err
+	return lost, res.Bytes, err
 }
 
 // replicationMesh is api.ReplicationMesh on the running mesh.
@@ -367,10 +368,17 @@ type peerBlocks struct {
 	d *daemon
 }
 
-// ReadBlock reads a locally, fetching it first when it is missing.
+// ReadBlock reads a locally, fetching it first when it is missing or fails verification (the
+// damaged file is deleted, as the scrub would).
 func (p peerBlocks) ReadBlock(a persist.Address, dst []byte) ([]byte, error) {
 	b, err := p.Store.ReadBlock(a, dst)
-	if !errors.Is(err, persist.ErrBlockMissing) || !p.fetch(a) {
+	if !errors.Is(err, persist.ErrBlockMissing) {
+		return b, err
+	}
+	if has, _ := p.Store.Has(a); has {
+		_ = p.Store.Delete(a) // present but not its address: damaged
+	}
+	if !p.fetch(a) {
 		return b, err
 	}
 	return p.Store.ReadBlock(a, dst)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -34,16 +35,21 @@ type Vaults struct {
 	Files    *FileDeps // the byte side of uploads and downloads
 	// NodeID authors the versions this node writes.
 	NodeID string
+	// Replicas lists the nodes holding a vault: this node when it holds it, then the peers of
+	// the directory that list it (nil: this node alone, as without the mesh).
+	Replicas func(ctx context.Context, vaultID string) []Replica
+	// Scrub queues a scrub pass of the vault now (nil: no scrubber, POST …/scrub is 503).
+	Scrub func(vaultID string) error
 }
 
 // VaultJSON is one vault as GET /vaults and GET /vaults/:id show it.
 type VaultJSON struct {
 	messages.VaultMeta
-	KeyState          string               `json:"key_state"` // "trusted" or "locked"
+	KeyState          string               `json:"key_state"` // "trusted", "locked" or "untrusted" (no key on this node)
 	ReplicationFactor int                  `json:"replication_factor"`
 	Bytes             int64                `json:"bytes"`
 	Files             int64                `json:"files"`
-	PeerCount         int                  `json:"peer_count"`
+	PeerCount         int                  `json:"peer_count"` // connected peers holding it
 	Policy            messages.VaultPolicy `json:"policy"`
 	Usage             messages.VaultUsage  `json:"usage"`
 }
@@ -61,10 +67,14 @@ func (v *Vaults) status(ctx context.Context, id string) (messages.VaultStatus, e
 	return ask[messages.VaultStatus](ctx, v.Actors, v.Vault, id, messages.GetVault{})
 }
 
-// vaultJSON joins a vault's registry meta and its own status.
+// vaultJSON joins a vault's registry meta and its own status. An untrusted vault is
+// "untrusted", not "locked": no password opens it here.
 func vaultJSON(m messages.VaultMeta, st messages.VaultStatus) VaultJSON {
 	state := "trusted"
-	if st.Locked {
+	switch {
+	case st.Untrusted || m.Untrusted:
+		state = "untrusted"
+	case st.Locked:
 		state = "locked"
 	}
 	return VaultJSON{VaultMeta: m, KeyState: state, ReplicationFactor: st.Policy.ReplicationFactor,
@@ -84,7 +94,9 @@ func (v *Vaults) list(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, err)
 			return
 		}
-		reply.Vaults = append(reply.Vaults, vaultJSON(m, st))
+		j := vaultJSON(m, st)
+		j.PeerCount = peerCount(v.replicas(r.Context(), j))
+		reply.Vaults = append(reply.Vaults, j)
 	}
 	WriteJSON(w, http.StatusOK, reply)
 }
@@ -107,22 +119,60 @@ func (v *Vaults) lookup(ctx context.Context, id string) (VaultJSON, error) {
 	if err != nil {
 		return VaultJSON{}, err
 	}
-	return vaultJSON(m, st), nil
+	j := vaultJSON(m, st)
+	j.PeerCount = peerCount(v.replicas(ctx, j))
+	return j, nil
 }
 
-// VaultInfoReply is GET /vaults/:id/info: the vault, its effective policy and replica health.
+// replicas lists the nodes holding the vault: Replicas' answer, or this node alone when it
+// holds the vault (trusted, or untrusted with the hold role).
+func (v *Vaults) replicas(ctx context.Context, j VaultJSON) []Replica {
+	if v.Replicas != nil {
+		if list := v.Replicas(ctx, j.ID); list != nil {
+			return list
+		}
+		return []Replica{}
+	}
+	if j.Untrusted && !j.Hold {
+		return []Replica{}
+	}
+	return []Replica{v.self()}
+}
+
+// self is this node as a replica.
+func (v *Vaults) self() Replica {
+	return Replica{PeerID: v.NodeID, DisplayName: "this node", Self: true, Reliable: true, Connected: true}
+}
+
+// peerCount counts the connected peers among replicas.
+func peerCount(replicas []Replica) int {
+	n := 0
+	for _, r := range replicas {
+		if !r.Self && r.Connected {
+			n++
+		}
+	}
+	return n
+}
+
+// VaultInfoReply is GET /vaults/:id/info: the vault, its effective policy, replica health, the
+// last scrub of its blocks on this node and the last pull that brought it something.
 type VaultInfoReply struct {
 	VaultJSON
-	Replicas ReplicaHealth `json:"replicas"`
+	Replicas  ReplicaHealth         `json:"replicas"`
+	LastScrub *messages.ScrubRecord `json:"last_scrub"` // null: never scrubbed on this node
+	LastPull  *messages.PullRecord  `json:"last_pull"`  // null: nothing pulled since it was created or observed
 }
 
-// ReplicaHealth says how far the vault is from its replication factor. On a node without the
-// mesh only this node holds its blocks.
+// ReplicaHealth says how far the vault is from its replication factor: the reliable nodes
+// holding it now (this node, and connected peers whose info lists it) against the target. An
+// untrusted vault's target is unknown here (0): its policy is sealed.
 type ReplicaHealth struct {
-	Target          int    `json:"target"`
-	ReliableHolders int    `json:"reliable_holders"`
-	UnderReplicated bool   `json:"under_replicated"`
-	Note            string `json:"note"`
+	Target          int       `json:"target"`
+	ReliableHolders int       `json:"reliable_holders"`
+	UnderReplicated bool      `json:"under_replicated"`
+	Note            string    `json:"note"`
+	Nodes           []Replica `json:"nodes"`
 }
 
 func (v *Vaults) info(w http.ResponseWriter, r *http.Request) {
@@ -131,12 +181,31 @@ func (v *Vaults) info(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	h := ReplicaHealth{Target: j.Policy.ReplicationFactor, ReliableHolders: 1}
-	h.UnderReplicated = h.ReliableHolders < h.Target
-	if h.UnderReplicated {
-		h.Note = "only this node holds the vault: replication to other nodes needs the mesh"
+	st, err := v.status(r.Context(), j.ID)
+	if err != nil {
+		WriteError(w, r, err)
+		return
 	}
-	WriteJSON(w, http.StatusOK, VaultInfoReply{VaultJSON: j, Replicas: h})
+	WriteJSON(w, http.StatusOK, VaultInfoReply{VaultJSON: j, Replicas: health(j.Policy.ReplicationFactor, v.replicas(r.Context(), j)),
+		LastScrub: st.LastScrub, LastPull: st.LastPull})
+}
+
+// health counts the reliable holders reachable now against target.
+func health(target int, nodes []Replica) ReplicaHealth {
+	h := ReplicaHealth{Target: target, Nodes: nodes}
+	for _, n := range nodes {
+		if n.Reliable && (n.Self || n.Connected) {
+			h.ReliableHolders++
+		}
+	}
+	h.UnderReplicated = h.ReliableHolders < h.Target
+	switch {
+	case h.UnderReplicated && h.ReliableHolders <= 1 && len(nodes) <= 1:
+		h.Note = "only this node holds the vault: replication to other nodes needs the mesh and peers that hold it"
+	case h.UnderReplicated:
+		h.Note = fmt.Sprintf("%d of the %d reliable nodes the replication factor asks for hold the vault now", h.ReliableHolders, h.Target)
+	}
+	return h
 }
 
 // newVaultID is 16 random hex characters.

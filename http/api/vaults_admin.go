@@ -128,7 +128,8 @@ func (v *Vaults) patch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	j, err := v.lookup(r.Context(), id)
-	if err == nil && v.Decls != nil && req.Name != nil {
+	// config.yaml declares trusted vaults only: a declared id gets a fresh key at the next start.
+	if err == nil && v.Decls != nil && req.Name != nil && !j.Untrusted {
 		err = v.Decls.Declare(r.Context(), j.VaultMeta, j.Policy)
 	}
 	if err != nil {
@@ -140,6 +141,11 @@ func (v *Vaults) patch(w http.ResponseWriter, r *http.Request) {
 
 func (v *Vaults) remove(w http.ResponseWriter, r *http.Request) {
 	id := routeID(r)
+	meta, err := v.registry(r.Context(), messages.GetVaultMeta{ID: id})
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	if _, err := ask[messages.VaultDeleted](r.Context(), v.Actors, v.Registry, messages.RegistryID, messages.DeleteVault{ID: id}); err != nil {
 		WriteError(w, r, err)
 		return
@@ -148,7 +154,7 @@ func (v *Vaults) remove(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	if v.Decls != nil {
+	if v.Decls != nil && !meta.Untrusted { // config.yaml declares trusted vaults only
 		if err := v.Decls.Forget(r.Context(), id); err != nil {
 			WriteError(w, r, err)
 			return
@@ -266,4 +272,32 @@ func (v *Vaults) analytics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, a)
+}
+
+// ScrubReply is POST /vaults/:id/scrub: the pass is queued (202); GET /vaults/:id/info shows
+// its result as a last_scrub newer than LastScrub.
+type ScrubReply struct {
+	VaultID   string                `json:"vault_id"`
+	Queued    bool                  `json:"queued"`
+	LastScrub *messages.ScrubRecord `json:"last_scrub"`
+}
+
+// scrub queues a scrub pass of the vault: every referenced block re-read, verified, and
+// repaired from a holder when missing or damaged (docs/replication.md).
+func (v *Vaults) scrub(w http.ResponseWriter, r *http.Request) {
+	id := routeID(r)
+	if v.Scrub == nil {
+		WriteError(w, r, fmt.Errorf("%w: no scrubber runs on this node", messages.ErrUnavailable))
+		return
+	}
+	st, err := v.status(r.Context(), id)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if err := v.Scrub(id); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusAccepted, ScrubReply{VaultID: id, Queued: true, LastScrub: st.LastScrub})
 }

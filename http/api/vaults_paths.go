@@ -99,10 +99,14 @@ type FileInfoReply struct {
 	Replicas []Replica `json:"replicas"`
 }
 
-// Replica is a node holding a file's blocks.
+// Replica is a node holding a file's blocks (GET …/info/*path), or the vault (GET
+// /vaults/:id/info).
 type Replica struct {
 	PeerID      string `json:"peer_id"`
 	DisplayName string `json:"display_name"`
+	Self        bool   `json:"self"`
+	Reliable    bool   `json:"reliable"`  // counts towards the replication factor
+	Connected   bool   `json:"connected"` // this node, or a peer connected now
 }
 
 func (v *Vaults) fileInfo(w http.ResponseWriter, r *http.Request) {
@@ -116,5 +120,5 @@ func (v *Vaults) fileInfo(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, FileInfoReply{FileInfo: info, Replicas: []Replica{{PeerID: v.NodeID, DisplayName: "this node"}}})
+	WriteJSON(w, http.StatusOK, FileInfoReply{FileInfo: info, Replicas: []Replica{v.self()}})
 }

@@ -13,13 +13,14 @@ import (
 
 // Stats is what one pull did.
 type Stats struct {
-	InSync  bool // equal roots and no newer policy: nothing to do
-	Records int  // records applied
-	Pruned  int  // addresses learned from the peer's pruned set
-	Policy  bool // the peer's policy was adopted
-	Blocks  int  // blocks fetched
-	Waiting int  // records held back: some of their blocks could not be fetched
-	Corrupt int  // records whose bytes did not match their address (dropped)
+	InSync  bool  // equal roots and no newer policy: nothing to do
+	Records int   // records applied
+	Pruned  int   // addresses learned from the peer's pruned set
+	Policy  bool  // the peer's policy was adopted
+	Blocks  int   // blocks fetched
+	Bytes   int64 // their bytes
+	Waiting int   // records held back: some of their blocks could not be fetched
+	Corrupt int   // records whose bytes did not match their address (dropped)
 }
 
 // Puller pulls a vault's missing records and blocks from peers.
@@ -172,10 +173,11 @@ func (p *Puller) ready(ctx context.Context, peers []p2p.PeerID, recs []messages.
 	}
 	missing := map[persist.Address]bool{}
 	if len(need) > 0 {
-		lost, err := p.Fetch.Fetch(ctx, peers, need)
+		lost, n, err := p.Fetch.Fetch(ctx, peers, need)
 		if err != nil && len(lost) == 0 {
 			lost = need
 		}
+		st.Bytes += n
 		for _, b := range lost {
 			missing[b] = true
 		}

@@ -120,14 +120,16 @@ type copyFetcher struct {
 	calls int
 }
 
-func (f *copyFetcher) Fetch(_ context.Context, peers []p2p.PeerID, addrs []persist.Address) ([]persist.Address, error) {
+func (f *copyFetcher) Fetch(_ context.Context, peers []p2p.PeerID, addrs []persist.Address) ([]persist.Address, int64, error) {
 	f.calls++
 	var missing []persist.Address
+	var n int64
 	for _, a := range addrs {
 		got := false
 		for _, p := range peers {
 			if b, err := f.from[p].Get(a); err == nil {
 				got = f.to.Put(a, b) == nil
+				n += int64(len(b))
 				break
 			}
 		}
@@ -135,7 +137,7 @@ func (f *copyFetcher) Fetch(_ context.Context, peers []p2p.PeerID, addrs []persi
 			missing = append(missing, a)
 		}
 	}
-	return missing, nil
+	return missing, n, nil
 }
 
 // record makes a record referencing blocks stored in bs.

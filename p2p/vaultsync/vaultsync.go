@@ -32,8 +32,9 @@ type Catalog interface {
 
 // Fetcher moves blocks from peers into the local block store (p2p/blocks).
 type Fetcher interface {
-	// Fetch gets addrs from any of peers into the store; missing lists what no peer gave.
-	Fetch(ctx context.Context, peers []p2p.PeerID, addrs []persist.Address) (missing []persist.Address, err error)
+	// Fetch gets addrs from any of peers into the store; missing lists what no peer gave,
+	// bytes the size of what arrived.
+	Fetch(ctx context.Context, peers []p2p.PeerID, addrs []persist.Address) (missing []persist.Address, bytes int64, err error)
 }
 
 // ErrNoVault answers a peer that asks about a vault this node does not hold.
