@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -74,6 +75,7 @@ func (g *meshGlue) transport() p2p.Transport {
 func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey.Key) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	prev := g.peerAddrsLocked()
 	g.stopLocked()
 	cfg := g.d.cfg
 	for _, a := range cfg.Node.ListenAddrs {
@@ -97,8 +99,53 @@ func (g *meshGlue) Connect(ctx context.Context, n messages.Network, key swarmkey
 		}
 	}
 	g.startServicesLocked(m)
+	go redial(m, prev)
 	g.log.Info("mesh connected", "network", n.ID, "name", n.Name, "addrs", m.Addrs(), "bootstrap", len(n.Bootstrap))
 	return nil
+}
+
+// peerAddrsLocked is where the peers of the running mesh are, one dialable address each.
+func (g *meshGlue) peerAddrsLocked() []string {
+	if g.m == nil {
+		return nil
+	}
+	var out []string
+	ps := g.m.Host().Peerstore()
+	for _, p := range g.m.Host().Network().Peers() {
+		for _, a := range ps.Addrs(p) {
+			out = append(out, a.String()+"/p2p/"+p.String())
+		}
+	}
+	return out
+}
+
+// redial dials, for half a minute, the peers the previous mesh had: after a key rotation or a
+// reconnect both sides come back at once instead of waiting for bootstrap backoffs (peers
+// that moved to the same key answer; others fail the handshake and are left alone).
+func redial(m *mesh.Mesh, addrs []string) {
+	if len(addrs) == 0 {
+		return
+	}
+	for range 30 {
+		done := true
+		for _, a := range addrs {
+			id := p2p.PeerID(a[strings.LastIndex(a, "/p2p/")+len("/p2p/"):])
+			if slices.Contains(m.Peers(), id) {
+				continue
+			}
+			done = false
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err := m.Dial(ctx, a)
+			cancel()
+			if errors.Is(err, mesh.ErrClosed) {
+				return
+			}
+		}
+		if done {
+			return
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // startServicesLocked starts the protocols every mesh runs.
