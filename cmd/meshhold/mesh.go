@@ -46,11 +46,13 @@ type meshGlue struct {
 	stops      []func()
 	bound      []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
 
-	refreshMu sync.Mutex // serializes refreshSelf
-	selfMu    sync.Mutex
-	self      messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
-	observed  map[string]bool   // vaults of peers already looked at (observe)
-	subs      []bus.Subscription
+	refreshMu  sync.Mutex      // serializes refreshSelf
+	annMu      sync.Mutex      // guards annPending
+	annPending map[string]bool // vaults with a change announcement due (announceSoon)
+	selfMu     sync.Mutex
+	self       messages.NodeInfo // this node's info without its mesh fields (hello.SelfInfo adds them)
+	observed   map[string]bool   // vaults of peers already looked at (observe)
+	subs       []bus.Subscription
 }
 
 var (

@@ -337,6 +337,32 @@ func parseAddrs(hexAddrs []string) ([]persist.Address, error) {
 	return out, nil
 }
 
+// announceWithin coalesces a vault's change announcements: one per vault at most this often (a
+// sync apply of 10,000 records reports 10,000 file events).
+const announceWithin = 500 * time.Millisecond
+
+// announceSoon announces a change of vault once announceWithin has passed, with every change
+// reported meanwhile.
+func (g *meshGlue) announceSoon(vault string) {
+	g.annMu.Lock()
+	defer g.annMu.Unlock()
+	if g.annPending == nil {
+		g.annPending = map[string]bool{}
+	}
+	if g.annPending[vault] {
+		return
+	}
+	g.annPending[vault] = true
+	time.AfterFunc(announceWithin, func() {
+		g.annMu.Lock()
+		delete(g.annPending, vault)
+		g.annMu.Unlock()
+		if r := g.replication(); r != nil {
+			r.announce(vault)
+		}
+	})
+}
+
 // watchChanges announces every local change of a vault to its holders.
 func (g *meshGlue) watchChanges() error {
 	for _, typ := range []string{"file_added", "file_updated", "file_deleted", "file_restored", "conflict_resolved", "policy_changed"} {
@@ -347,9 +373,8 @@ func (g *meshGlue) watchChanges() error {
 			if json.Unmarshal(m.Data, &ev) != nil {
 				return
 			}
-			vault, ok := strings.CutPrefix(ev.Entity, messages.VaultKind+"/")
-			if r := g.replication(); ok && r != nil {
-				go r.announce(vault)
+			if vault, ok := strings.CutPrefix(ev.Entity, messages.VaultKind+"/"); ok {
+				g.announceSoon(vault)
 			}
 		})
 		if err != nil {

@@ -30,6 +30,10 @@ type answer struct {
 	Records *messages.SyncRecords  `json:"records,omitempty"`
 }
 
+// maxRequest bounds a request frame: a get of messages.MaxSyncGet addresses, each a JSON
+// array of 32 numbers (up to 4 characters a byte), with room to spare.
+const maxRequest = messages.MaxSyncGet*(32*4+2) + 64<<10
+
 // requestTimeout bounds one exchange on the serving side.
 const requestTimeout = 30 * time.Second
 
@@ -42,7 +46,7 @@ func Serve(t p2p.Transport, cat Catalog, log *slog.Logger) (stop func()) {
 		defer s.Close()
 		_ = s.SetDeadline(time.Now().Add(requestTimeout))
 		var req request
-		if err := wire.ReadJSON(s, 64<<10, &req); err != nil {
+		if err := wire.ReadJSON(s, maxRequest, &req); err != nil {
 			log.Debug("catalog: bad request", "peer", s.Peer(), "err", err)
 			_ = s.Reset()
 			return

@@ -3,6 +3,7 @@ package vaultsync_test
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -251,4 +252,35 @@ func (c *setCatalog) sorted() []messages.SyncRecord {
 	}
 	slices.SortFunc(out, func(x, y messages.SyncRecord) int { return slices.Compare(x.Addr[:], y.Addr[:]) })
 	return out
+}
+
+// A get of the most addresses a pull asks for at once fits the server's request limit (it once
+// did not: pulls wanting more than ~560 records stalled forever).
+func TestTheLargestGetFitsTheRequestLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := memnet.New(1, memnet.Config{})
+		n.Node("a")
+		n.Node("b")
+		if err := n.Connect("a", "b"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- n.Run(ctx) }()
+		var recs []messages.SyncRecord
+		var addrs []messages.VersionAddr
+		for i := range messages.MaxSyncGet {
+			r := record(nil, fmt.Sprint("r", i))
+			recs = append(recs, r)
+			addrs = append(addrs, messages.VersionAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, byte(i)})
+		}
+		stop := vaultsync.Serve(n.Node("a"), newSet(recs...), nil)
+		defer stop()
+		got, err := vaultsync.RemoteGet(context.Background(), n.Node("b"), "a", "v", addrs)
+		if err != nil || len(got.Missing) != len(addrs) {
+			t.Fatalf("a get of %d addresses: %d missing, %v", len(addrs), len(got.Missing), err)
+		}
+		cancel()
+		<-done
+	})
 }
