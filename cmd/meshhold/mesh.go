@@ -40,11 +40,11 @@ type meshGlue struct {
 	m     *mesh.Mesh
 	netID string
 	hello *hello.Service
-	repl  *replication
-	// replAtomic mirrors repl for callbacks that may run while mu is held (hello's sink).
-	replAtomic atomic.Pointer[replication]
-	stops      []func()
-	bound      []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
+	// repl is the running mesh's replication; atomic, so that callbacks which may run while
+	// Connect holds mu (hello's sink) can read it.
+	repl  atomic.Pointer[replication]
+	stops []func()
+	bound []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
 
 	refreshMu  sync.Mutex      // serializes refreshSelf
 	annMu      sync.Mutex      // guards annPending
@@ -157,7 +157,7 @@ func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 	intro := newIntroducer(sink, m, g.log)
 	intro.seen = func(info messages.NodeInfo) {
 		go g.observe(info.Vaults)
-		if r := g.replicationNoLock(); r != nil {
+		if r := g.replication(); r != nil {
 			r.driver.Wake()
 		}
 	}
@@ -169,8 +169,7 @@ func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 		g.hello = svc
 	}
 	g.stops = append(g.stops, speedtest.Serve(m, speedtest.Limits{}))
-	g.repl = d.startReplication(m, g.log.With("protocol", "replication"))
-	g.replAtomic.Store(g.repl)
+	g.repl.Store(d.startReplication(m, g.log.With("protocol", "replication")))
 	g.stops = append(g.stops, keyrotate.Serve(m,
 		func(from p2p.PeerID, id string, k swarmkey.Key) (string, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -208,10 +207,8 @@ func (g *meshGlue) stopLocked() error {
 		stop()
 	}
 	g.stops = nil
-	if g.repl != nil {
-		g.replAtomic.Store(nil)
-		g.repl.stop()
-		g.repl = nil
+	if r := g.repl.Swap(nil); r != nil {
+		r.stop()
 	}
 	if g.hello != nil {
 		g.hello.Stop()
@@ -251,15 +248,8 @@ func (g *meshGlue) PushSwarmKey(ctx context.Context, networkID string, key swarm
 	return keyrotate.PushAll(ctx, t, networkID, key)
 }
 
-// replicationNoLock is replication for callbacks that may run while Connect holds mu.
-func (g *meshGlue) replicationNoLock() *replication { return g.replAtomic.Load() }
-
 // replication is the running mesh's replication, nil when offline.
-func (g *meshGlue) replication() *replication {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.repl
-}
+func (g *meshGlue) replication() *replication { return g.repl.Load() }
 
 // Connected reports whether the mesh runs.
 func (g *meshGlue) Connected() bool { return g.transport() != nil }
@@ -322,7 +312,7 @@ func (g *meshGlue) refreshSelf(ctx context.Context) {
 	}
 	d.node.Root.Send(g.nodesMgr.PID, host.To{ID: messages.NodesID, Msg: messages.UpdateSelf{Info: self}})
 	g.mu.Lock()
-	svc, repl := g.hello, g.repl
+	svc, repl := g.hello, g.repl.Load()
 	g.mu.Unlock()
 	if changed && svc != nil {
 		svc.Announce()

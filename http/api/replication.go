@@ -74,39 +74,40 @@ func (rp *Replication) now(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusAccepted, ReplicateReply{Started: true})
 }
 
-// blocksOf is the block list of the file's shown head.
-func (rp *Replication) blocksOf(r *http.Request, verb string) (string, []string, error) {
-	id := routeID(r)
+// missingOf is the vault id, the block list of the file's shown head, and those blocks this
+// node lacks.
+func (rp *Replication) missingOf(r *http.Request, verb string) (id string, blocks, missing []string, err error) {
+	id = routeID(r)
 	p, err := filePath(r, verb)
 	if err != nil {
-		return id, nil, err
+		return id, nil, nil, err
 	}
 	info, err := ask[messages.FileInfo](r.Context(), rp.Actors, rp.Vault, id, messages.StatFile{Path: p})
-	return id, info.Blocks, err
+	if err != nil {
+		return id, nil, nil, err
+	}
+	if rp.Mesh == nil {
+		return id, nil, nil, because(messages.ErrUnavailable, "this daemon runs without a mesh")
+	}
+	have, err := rp.Mesh.Local(info.Blocks)
+	if err != nil {
+		return id, nil, nil, err
+	}
+	for i, h := range have {
+		if !h {
+			missing = append(missing, info.Blocks[i])
+		}
+	}
+	return id, info.Blocks, missing, nil
 }
 
 func (rp *Replication) locality(w http.ResponseWriter, r *http.Request) {
-	id, blocks, err := rp.blocksOf(r, "locality")
+	id, blocks, missing, err := rp.missingOf(r, "locality")
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	reply := LocalityReply{Blocks: len(blocks), Holders: []string{}}
-	if rp.Mesh == nil {
-		WriteError(w, r, because(messages.ErrUnavailable, "this daemon runs without a mesh"))
-		return
-	}
-	have, err := rp.Mesh.Local(blocks)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	for _, h := range have {
-		if !h {
-			reply.Missing++
-		}
-	}
-	reply.Local = reply.Missing == 0
+	reply := LocalityReply{Blocks: len(blocks), Missing: len(missing), Local: len(missing) == 0, Holders: []string{}}
 	if reply.Local {
 		reply.Holders = append(reply.Holders, rp.NodeID)
 	}
@@ -122,25 +123,10 @@ func (rp *Replication) locality(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rp *Replication) cache(w http.ResponseWriter, r *http.Request) {
-	id, blocks, err := rp.blocksOf(r, "cache")
+	id, _, missing, err := rp.missingOf(r, "cache")
 	if err != nil {
 		WriteError(w, r, err)
 		return
-	}
-	if rp.Mesh == nil {
-		WriteError(w, r, because(messages.ErrUnavailable, "this daemon runs without a mesh"))
-		return
-	}
-	have, err := rp.Mesh.Local(blocks)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	var missing []string
-	for i, h := range have {
-		if !h {
-			missing = append(missing, blocks[i])
-		}
 	}
 	reply := CacheReply{}
 	if len(missing) > 0 {

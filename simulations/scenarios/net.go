@@ -1,10 +1,6 @@
 package scenarios
 
 import (
-	"errors"
-	"runtime"
-	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/meshhold/meshhold/simulations/sim"
@@ -56,12 +52,8 @@ func netOptions(r *sim.Run) netOpts {
 func playGossipNet(r *sim.Run) error {
 	o := netOptions(r)
 	r.Options = o
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // see oneProc
-	err := errors.New("the bubble did not run")
-	synctest.Test(r.T, func(*testing.T) {
+	return inBubble(r, func() (*sim.Bubble, error) {
 		s := newNetSim(r, o)
-		err = s.play()
-		s.b.End()
+		return s.b, s.play()
 	})
-	return err
 }

@@ -70,12 +70,21 @@ func nodeOptions(r *sim.Run) nodeOpts {
 func playWholeNode(r *sim.Run) error {
 	o := nodeOptions(r)
 	r.Options = o
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // see oneProc
+	return inBubble(r, func() (*sim.Bubble, error) {
+		s := newNodeSim(r, o)
+		return s.b, s.play()
+	})
+}
+
+// inBubble plays a tier-2 seed inside its own synctest bubble on one P (see oneProc), then
+// lets the bubble end cleanly whether the play failed or not (Bubble.End).
+func inBubble(r *sim.Run, play func() (*sim.Bubble, error)) error {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	err := errors.New("the bubble did not run")
 	synctest.Test(r.T, func(*testing.T) {
-		s := newNodeSim(r, o)
-		err = s.play()
-		s.b.End()
+		var b *sim.Bubble
+		b, err = play()
+		b.End()
 	})
 	return err
 }
