@@ -2,6 +2,7 @@ package messages
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -37,3 +38,19 @@ func (s *Size) UnmarshalText(b []byte) error {
 
 // MarshalText writes the byte count.
 func (s Size) MarshalText() ([]byte, error) { return []byte(strconv.FormatInt(int64(s), 10)), nil }
+
+// String spells the size with the largest binary unit that keeps it at least 1 ("1.5GiB",
+// "512B"), for logs and messages.
+func (s Size) String() string {
+	v := float64(s)
+	for _, u := range []string{"B", "KiB", "MiB", "GiB", "TiB"} {
+		if v < 1024 || u == "TiB" {
+			if u == "B" {
+				return strconv.FormatInt(int64(s), 10) + "B"
+			}
+			return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + u
+		}
+		v /= 1024
+	}
+	return ""
+}

@@ -16,3 +16,11 @@ func TestSizeParses(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeString(t *testing.T) {
+	for in, want := range map[Size]string{0: "0B", 512: "512B", 1536: "1.5KiB", 20 << 30: "20GiB", 5 << 40: "5TiB", 3 << 50: "3072TiB"} {
+		if got := in.String(); got != want {
+			t.Errorf("Size(%d).String() = %q, want %q", int64(in), got, want)
+		}
+	}
+}

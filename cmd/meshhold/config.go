@@ -64,11 +64,18 @@ type EventsConfig struct {
 	Keepalive messages.Duration `yaml:"keepalive"`
 }
 
-// StorageConfig is the `storage:` section: when unneeded block files are collected.
+// StorageConfig is the `storage:` section: when unneeded block files are collected, how much
+// this node stores for vaults it holds without their key, and how its blocks are scrubbed.
 type StorageConfig struct {
 	GCGrace       messages.Duration `yaml:"gc_grace"`
 	GCInterval    messages.Duration `yaml:"gc_interval"`
 	SweepInterval messages.Duration `yaml:"sweep_interval"`
+	// UntrustedBudget bounds the block bytes held for untrusted vaults (docs/replication.md).
+	UntrustedBudget messages.Size `yaml:"untrusted_budget"`
+	// ScrubInterval is how often each held vault's blocks are re-read and verified.
+	ScrubInterval messages.Duration `yaml:"scrub_interval"`
+	// ScrubRate bounds the scrubber's reads, in bytes per second; 0: no bound.
+	ScrubRate messages.Size `yaml:"scrub_rate"`
 }
 
 func (s StorageConfig) validate() error {
@@ -79,6 +86,12 @@ func (s StorageConfig) validate() error {
 		return errors.New("storage.gc_interval: at least 1s")
 	case s.SweepInterval < s.GCInterval:
 		return errors.New("storage.sweep_interval: at least storage.gc_interval")
+	case s.UntrustedBudget < 0:
+		return errors.New("storage.untrusted_budget: must not be negative (0 holds no untrusted vault's blocks)")
+	case s.ScrubInterval < messages.Duration(time.Minute):
+		return errors.New("storage.scrub_interval: at least 1m")
+	case s.ScrubRate < 0:
+		return errors.New("storage.scrub_rate: must not be negative (0: no bound)")
 	}
 	return nil
 }
@@ -111,7 +124,8 @@ func defaultConfig(path string) Config {
 		Metrics: metrics.Defaults(),
 		Audit:   audit.Defaults(),
 		Storage: StorageConfig{GCGrace: messages.Duration(time.Hour), GCInterval: messages.Duration(10 * time.Minute),
-			SweepInterval: messages.Duration(6 * time.Hour)},
+			SweepInterval: messages.Duration(6 * time.Hour), UntrustedBudget: 20 << 30,
+			ScrubInterval: messages.Duration(24 * time.Hour), ScrubRate: 32 << 20},
 		Log:  LogConfig{Level: "info", Format: "console"},
 		path: path,
 	}

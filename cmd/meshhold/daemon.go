@@ -52,6 +52,7 @@ type daemon struct {
 	store                          *boltdb.Store
 	keys                           *keyring.Keyring
 	blocks                         *blockstore.Store
+	budget                         *holdBudget // storage.untrusted_budget over the untrusted vaults' pulls
 	bus                            *natsbus.Bus
 	node                           *node.Node
 	priv                           crypto.PrivKey // the node's identity, which the mesh runs on
@@ -138,6 +139,7 @@ func (d *daemon) start() error {
 	if d.blocks, err = blockstore.Open(filepath.Join(c.Node.DataDir, "blocks")); err != nil {
 		return err
 	}
+	d.budget = &holdBudget{d: d, limit: int64(c.Storage.UntrustedBudget), log: d.log.With("subsystem", "replication")}
 	if d.bus, err = natsbus.Start(c.Bus, d.log.With("subsystem", "bus")); err != nil {
 		return fmt.Errorf("event bus: %w", err)
 	}

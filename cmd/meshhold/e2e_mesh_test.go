@@ -26,8 +26,13 @@ type meshNode struct {
 // bootstrap in its config.yaml (both may be empty), sets its password and logs in.
 func startMeshNode(t *testing.T, name, swarmKey string, bootstrap ...string) *meshNode {
 	t.Helper()
+	return startMeshNodeWith(t, name, swarmKey, "", bootstrap...)
+}
+
+// startMeshNodeWith is startMeshNode with more config.yaml sections (extra, YAML).
+func startMeshNodeWith(t *testing.T, name, swarmKey, extra string, bootstrap ...string) *meshNode {
+	t.Helper()
 	dir := t.TempDir()
-	extra := ""
 	if swarmKey != "" {
 		extra += "swarm_key: |\n"
 		for _, l := range strings.Split(strings.TrimSpace(swarmKey), "\n") {

@@ -49,12 +49,13 @@ func (d *daemon) startReplication(t p2p.Transport, log *slog.Logger) *replicatio
 		vaultsync.Serve(t, cat, log))
 	r.client = blocks.NewClient(t, blocks.ClientConfig{})
 	r.driver = &vaultsync.Driver{
-		Puller:  &vaultsync.Puller{T: t, Cat: cat, Fetch: fetcher{c: r.client, store: d.blocks}, Blocks: d.blocks},
+		Puller:  &vaultsync.Puller{T: t, Cat: cat, Fetch: fetcher{c: r.client, store: d.blocks}, Blocks: d.blocks, Allow: d.budget.allow},
 		Vaults:  d.heldVaults,
 		Holders: func(ctx context.Context, vault string) []p2p.PeerID { return d.holders(ctx, t, vault) },
 		Synced: func(vault string, peer p2p.PeerID, st vaultsync.Stats) {
 			log.Info("replication: pulled", "vault", vault, "peer", peer, "records", st.Records, "blocks", st.Blocks,
 				"bytes", st.Bytes, "pruned", st.Pruned, "waiting", st.Waiting, "corrupt", st.Corrupt)
+			d.budget.pulled(vault, st.Bytes)
 			reportPull(d, vault, peer, st)
 		},
 		Log: log,

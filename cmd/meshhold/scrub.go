@@ -27,8 +27,8 @@ type scrubConfig struct {
 	Batch      int           // missing or damaged blocks repaired together
 }
 
-// defaultScrub is the scrubber of every daemon: a pass over each held vault a day, at most
-// 32 MiB/s of reads, the first look five minutes after start.
+// defaultScrub is the scrubber of every daemon: the first look five minutes after start, then
+// hourly; storage.scrub_interval and storage.scrub_rate replace Interval and Rate.
 var defaultScrub = scrubConfig{Interval: 24 * time.Hour, FirstAfter: 5 * time.Minute, Every: time.Hour,
 	Rate: 32 << 20, Page: 1000, Batch: 256}
 
@@ -50,9 +50,12 @@ type scrubber struct {
 // startScrub starts the scrubber and fills the vault routes' Replicas and Scrub; the block
 // collector's stop (close) stops it too.
 func (d *daemon) startScrub() {
-	s := &scrubber{d: d, cfg: defaultScrub, log: d.log.With("subsystem", "scrub"), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	cfg := defaultScrub
+	cfg.Interval, cfg.Rate = time.Duration(d.cfg.Storage.ScrubInterval), int64(d.cfg.Storage.ScrubRate)
+	s := &scrubber{d: d, cfg: cfg, log: d.log.With("subsystem", "scrub"), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	d.vaults.Replicas = d.replicas
 	d.vaults.Scrub = s.queue
+	d.vaults.HoldNote = d.budget.note
 	ctx, cancel := context.WithCancel(context.Background())
 	go s.run(ctx)
 	stopGC := d.stopGC

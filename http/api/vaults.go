@@ -40,6 +40,9 @@ type Vaults struct {
 	Replicas func(ctx context.Context, vaultID string) []Replica
 	// Scrub queues a scrub pass of the vault now (nil: no scrubber, POST …/scrub is 503).
 	Scrub func(vaultID string) error
+	// HoldNote, if set, says why this node's holding of an untrusted vault is paused (its
+	// storage budget); "" when it is not.
+	HoldNote func(vaultID string) string
 }
 
 // VaultJSON is one vault as GET /vaults and GET /vaults/:id show it.
@@ -186,8 +189,13 @@ func (v *Vaults) info(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, VaultInfoReply{VaultJSON: j, Replicas: health(j.Policy.ReplicationFactor, v.replicas(r.Context(), j)),
-		LastScrub: st.LastScrub, LastPull: st.LastPull})
+	rh := health(j.Policy.ReplicationFactor, v.replicas(r.Context(), j))
+	if v.HoldNote != nil {
+		if note := v.HoldNote(j.ID); note != "" {
+			rh.Note = note
+		}
+	}
+	WriteJSON(w, http.StatusOK, VaultInfoReply{VaultJSON: j, Replicas: rh, LastScrub: st.LastScrub, LastPull: st.LastPull})
 }
 
 // health counts the reliable holders reachable now against target.

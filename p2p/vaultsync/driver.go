@@ -102,6 +102,7 @@ func (d *Driver) round(ctx context.Context) Round {
 		log = slog.Default()
 	}
 	r := Round{At: time.Now()}
+vaults:
 	for _, vault := range d.Vaults(ctx) {
 		holders := d.Holders(ctx, vault)
 		for _, peer := range holders {
@@ -115,6 +116,13 @@ func (d *Driver) round(ctx context.Context) Round {
 			switch {
 			case errors.Is(err, ErrNoVault):
 				d.ok(peer) // it no longer holds the vault: its directory entry will say so
+			case errors.Is(err, ErrHoldPaused):
+				d.ok(peer) // this node's budget, not the peer: the other holders would say the same
+				if (st.Records > 0 || st.Blocks > 0) && d.Synced != nil {
+					d.Synced(vault, peer, st)
+				}
+				log.Info("replication: pull paused", "vault", vault, "peer", peer, "err", err)
+				continue vaults
 			case err != nil:
 				r.Errors++
 				d.failed(peer)

@@ -29,6 +29,9 @@ type Puller struct {
 	Cat    Catalog
 	Fetch  Fetcher
 	Blocks persist.BlockStore // checks what is local; Sync makes fetched blocks durable
+	// Allow, if set, is asked before each batch of blocks is fetched, with the bytes this pull
+	// fetched so far; an error (ErrHoldPaused for a storage budget) ends the pull with it.
+	Allow func(vault string, fetched int64) error
 }
 
 // listBatch is how many buckets one list asks for.
@@ -92,6 +95,11 @@ func (p *Puller) Pull(ctx context.Context, vault string, peer p2p.PeerID, holder
 	}
 	order := append([]p2p.PeerID{peer}, slices.DeleteFunc(slices.Clone(holders), func(h p2p.PeerID) bool { return h == peer })...)
 	for len(want) > 0 {
+		if p.Allow != nil {
+			if err := p.Allow(vault, st.Bytes); err != nil {
+				return st, err
+			}
+		}
 		batch := want[:min(len(want), messages.MaxSyncGet)]
 		recs, err := RemoteGet(ctx, p.T, peer, vault, batch)
 		if err != nil {

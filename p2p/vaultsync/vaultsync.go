@@ -40,6 +40,10 @@ type Fetcher interface {
 // ErrNoVault answers a peer that asks about a vault this node does not hold.
 var ErrNoVault = errors.New("vaultsync: this node does not hold the vault")
 
+// ErrHoldPaused ends a pull that would take this node past what it may store for the vault (an
+// untrusted vault over the storage budget): not the peer's fault, so no backoff.
+var ErrHoldPaused = errors.New("vaultsync: holding more of this vault is paused")
+
 // MaxFrame bounds one answer frame: a get answer holds at most messages.MaxSyncBytes of sealed
 // records (base64 in JSON) plus their block lists.
 const MaxFrame = 32 << 20

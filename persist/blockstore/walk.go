@@ -72,3 +72,15 @@ func (s *Store) ModTime(a persist.Address) (mod time.Time, ok bool, err error) {
 	}
 	return fi.ModTime(), true, nil
 }
+
+// Size returns a block file's size in bytes; ok is false when there is no such file.
+func (s *Store) Size(a persist.Address) (size int64, ok bool, err error) {
+	fi, err := os.Stat(s.path(a))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("blockstore stat %s: %w", a, err)
+	}
+	return fi.Size(), true, nil
+}
