@@ -390,3 +390,13 @@ type ChatEnvelopes struct {
 // GetChatFile asks for an attachment's reference (with its blocks) by file id; ErrNotFound
 // when no message of the room carries it, ErrLocked on a relayed room.
 type GetChatFile struct{ ID string }
+
+// PurgeRoom deletes the records of a room the registry dropped (DropRelay), in batches that go
+// on by timer; send it to room/<id> right after DropRelay. It answers RoomPurged; ErrConflict
+// while the room is still held (not dropped).
+type PurgeRoom struct{}
+
+// RoomPurged answers PurgeRoom; Done is false while batches remain (they follow by themselves).
+type RoomPurged struct {
+	Done bool `json:"done"`
+}

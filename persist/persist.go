@@ -34,6 +34,12 @@ const (
 	Catalog Bucket = "catalog"
 	// Networks holds the saved networks, the active one and held key rotations (actors/network).
 	Networks Bucket = "networks"
+	// Rooms holds the chat rooms this node joined or relays, keyed by room id (actors/room registry).
+	Rooms Bucket = "rooms"
+	// Chat holds the rooms' envelopes, indexes and counters, every key prefixed room/<id>/ (actors/room).
+	Chat Bucket = "chat"
+	// S3Keys holds the S3 access keys and their grants, every key prefixed s3/keys/ (actors/s3keys).
+	S3Keys Bucket = "s3keys"
 )
 
 // Write is one record change; Delete removes Key.

@@ -28,6 +28,8 @@ var migrations = []Migration{
 	{Version: 4, Name: "profile, contacts and settings buckets", Apply: createBuckets(persist.Profile, persist.Contacts, persist.Settings)},
 	{Version: 5, Name: "vaults and catalog buckets", Apply: createBuckets(persist.Vaults, persist.Catalog)},
 	{Version: 6, Name: "networks bucket", Apply: createBuckets(persist.Networks)},
+	{Version: 7, Name: "rooms and chat buckets", Apply: createBuckets(persist.Rooms, persist.Chat)},
+	{Version: 8, Name: "s3 keys bucket", Apply: createBuckets(persist.S3Keys)},
 }
 
 // SchemaVersion is the version this build writes.
