@@ -57,6 +57,6 @@ SEEDBASE ?= $(shell date +%s)
 SIMFLAGS ?=
 sim: ## simulations: SEEDS seeds (1000) of each scenario from SEEDBASE (the clock); prints seeds/minute
 	@report=$$(mktemp); \
-	SIM_REPORT=$$report $(GO) test -count=1 -timeout 0 -run '^(TestVaultCore|TestWholeNode|TestGossipNet|TestVaultSync)$$' \
+	SIM_REPORT=$$report $(GO) test -count=1 -timeout 0 -run '^(TestVaultCore|TestWholeNode|TestGossipNet|TestVaultSync|TestRoomSync)$$' \
 	  ./simulations/scenarios -seeds=$(SEEDS) -seedbase=$(SEEDBASE) $(SIMFLAGS); status=$$?; \
 	echo "seeds per minute (each seed played twice), from seed $(SEEDBASE):"; cat $$report; rm -f $$report; exit $$status

@@ -25,6 +25,7 @@ var auditedTypes = []string{
 // auditedPrefixes audits every event type that starts with one of them.
 var auditedPrefixes = []string{
 	"network_", // network_created, network_joined, network_left, network_peer_added …
+	"webhook_", // webhook_failing, webhook_recovered, webhook_dropped, webhook_gap (http/webhook)
 }
 
 // Audited reports whether events of type eventType get an audit record.

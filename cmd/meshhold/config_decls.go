@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/meshhold/meshhold/messages"
 )
@@ -50,6 +51,9 @@ type PortForward struct {
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
+// eventTypePattern is an event type, or the prefix of one, as outbound_webhooks[].events names it.
+var eventTypePattern = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+
 func (c *Config) validateDecls() error {
 	ids, names := map[string]bool{}, map[string]bool{}
 	for i, v := range c.Vaults {
@@ -83,12 +87,26 @@ func (c *Config) validateDecls() error {
 		}
 		tokens[w.Token.Reveal()] = true
 	}
+	outNames := map[string]bool{}
 	for i, o := range c.OutboundWebhooks {
 		key := fmt.Sprintf("outbound_webhooks[%d]", i)
 		u, err := url.Parse(o.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case !idPattern.MatchString(o.Name):
+			return fmt.Errorf("%s.name: %q must be 1–64 letters, digits, '-' or '_' (it names the webhook's stored cursor)", key, o.Name)
+		case outNames[o.Name]:
+			return fmt.Errorf("%s.name: %q is used by another outbound webhook", key, o.Name)
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			return fmt.Errorf("%s.url: %q is not an http:// or https:// URL", key, o.URL)
+		case len(o.Secret.Reveal()) < 16:
+			return fmt.Errorf("%s.secret: must be at least 16 characters (it signs every delivery)", key)
 		}
+		for j, e := range o.Events {
+			if e != "*" && !eventTypePattern.MatchString(strings.TrimSuffix(e, "*")) {
+				return fmt.Errorf("%s.events[%d]: %q is not an event type (vault_created), a prefix (vault_*) or \"*\"", key, j, e)
+			}
+		}
+		outNames[o.Name] = true
 	}
 	fwd := map[string]bool{}
 	for i, p := range c.PortForwards {

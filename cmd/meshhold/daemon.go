@@ -62,6 +62,7 @@ type daemon struct {
 	system                         *api.System
 	profile                        *api.Profile
 	vaults                         *api.Vaults
+	rooms                          *roomsGlue    // rooms.go: the chat rooms' routes and mesh hooks
 	mesh                           *meshGlue     // the P2P stack of the active network
 	nets                           *api.Networks // the networks routes (and the daemon's side of them)
 	nodes                          *api.Nodes    // the node directory routes
@@ -161,6 +162,9 @@ func (d *daemon) start() error {
 		return err
 	}
 	d.startScrub() // scrub.go: the periodic block scrub, POST /vaults/:id/scrub, info's replicas
+	if err := d.startWebhooks(); err != nil {
+		return err
+	}
 	if err := writeRunInfo(c.Node.MetadataDir, d.apiURL(), d.started); err != nil {
 		return fmt.Errorf("write %s: %w", runFile, err)
 	}
@@ -213,6 +217,9 @@ func (d *daemon) startAPI() error {
 	}
 	d.diag = d.diagnostics(c.Diagnostics.ReportsDir, d.logs)
 	if err := d.startVaults(authMgr); err != nil {
+		return err
+	}
+	if err := d.startRooms(); err != nil {
 		return err
 	}
 	if d.folders, err = d.startFolders(); err != nil {
@@ -271,6 +278,11 @@ func (d *daemon) routes() []api.Route {
 		vaults = &api.Vaults{}
 	}
 	routes = append(routes, vaults.Routes()...)
+	rooms := &api.Rooms{}
+	if d.rooms != nil {
+		rooms = d.rooms.api
+	}
+	routes = append(routes, rooms.Routes()...)
 	share, repl := &api.VaultSharing{}, &api.Replication{}
 	if d.registry != nil {
 		share = d.vaultSharing()
@@ -295,6 +307,11 @@ func (d *daemon) routes() []api.Route {
 		nodesAPI = &api.Nodes{}
 	}
 	routes = append(routes, nodesAPI.Routes()...)
+	hooks := d.hooks() // webhooks.go: POST and GET /hooks/:token
+	if d.rooms != nil {
+		hooks.Post = d.rooms.post // rooms.go: a webhook body becomes a chat message
+	}
+	routes = append(routes, hooks.Routes()...)
 	all, err := openapi.Mount(routes, version)
 	if err != nil {
 		panic(err) // a route without its Doc: a programming error the route tests catch

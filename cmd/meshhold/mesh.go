@@ -19,6 +19,7 @@ import (
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/p2p"
+	"github.com/meshhold/meshhold/p2p/chat"
 	"github.com/meshhold/meshhold/p2p/hello"
 	"github.com/meshhold/meshhold/p2p/keyrotate"
 	"github.com/meshhold/meshhold/p2p/mesh"
@@ -43,6 +44,7 @@ type meshGlue struct {
 	// repl is the running mesh's replication; atomic, so that callbacks which may run while
 	// Connect holds mu (hello's sink) can read it.
 	repl  atomic.Pointer[replication]
+	chat  atomic.Pointer[chat.Service] // the rooms' carrier on the running mesh (chat.go)
 	stops []func()
 	bound []string // the addresses the first mesh bound: a /tcp/0 port is kept across restarts
 
@@ -170,6 +172,9 @@ func (g *meshGlue) startServicesLocked(m *mesh.Mesh) {
 	}
 	g.stops = append(g.stops, speedtest.Serve(m, speedtest.Limits{}))
 	g.repl.Store(d.startReplication(m, g.log.With("protocol", "replication")))
+	if svc := d.startChat(m, g.log.With("protocol", "chat")); svc != nil {
+		g.chat.Store(svc)
+	}
 	g.stops = append(g.stops, keyrotate.Serve(m,
 		func(from p2p.PeerID, id string, k swarmkey.Key) (string, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -209,6 +214,9 @@ func (g *meshGlue) stopLocked() error {
 	g.stops = nil
 	if r := g.repl.Swap(nil); r != nil {
 		r.stop()
+	}
+	if c := g.chat.Swap(nil); c != nil {
+		_ = c.Close()
 	}
 	if g.hello != nil {
 		g.hello.Stop()

@@ -32,6 +32,9 @@ func (d *daemon) startDirectory(contactsMgr *host.Manager) error {
 	d.mesh = &meshGlue{d: d, priv: d.priv, nodesMgr: nodesMgr, log: d.log.With("subsystem", "mesh")}
 	d.nets = &api.Networks{Actors: d.system.Actors, Mgr: netMgr, Contacts: contactsMgr, Mesh: d.mesh, Sealer: d.keys}
 	d.mesh.nets = d.nets
+	if d.rooms != nil { // chat.go: messages written here are gossiped; rooms joined are carried
+		d.rooms.publish, d.rooms.joined = d.mesh.publishChat, d.mesh.syncChat
+	}
 	d.traffic = traffic.New(d.mesh.Traffic, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stopTraffic = cancel

@@ -20,6 +20,7 @@ const (
 	KindJoin  = "join"  // a network: name, swarm key, bootstrap peers
 	KindNode  = "node"  // one node: peer id, display name, addresses
 	KindVault = "vault" // a vault: id, name, vault key, peers that hold it
+	KindRoom  = "room"  // a chat room: id, name, chat key, initial members, peers that hold it
 )
 
 // Version is the only layout version this package writes and reads.
@@ -77,11 +78,11 @@ func split(s string) (parsed, error) {
 	}
 	kind := strings.ToLower(u.Host)
 	switch kind {
-	case KindJoin, KindNode, KindVault:
+	case KindJoin, KindNode, KindVault, KindRoom:
 	case "":
 		return parsed{}, invalid("missing kind, want %s://join/… or %s://node/…", Scheme, Scheme)
 	default:
-		return parsed{}, invalid("unknown kind %q, want %q, %q or %q", clip(u.Host), KindJoin, KindNode, KindVault)
+		return parsed{}, invalid("unknown kind %q, want %q, %q, %q or %q", clip(u.Host), KindJoin, KindNode, KindVault, KindRoom)
 	}
 	if err := checkVersion(u.Path); err != nil {
 		return parsed{}, err
