@@ -3,6 +3,7 @@ package vaultsync
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -151,6 +152,29 @@ func (p *Puller) apply(ctx context.Context, vault string, a *messages.SyncApply,
 	return nil
 }
 
+// present reports whether block a is here and intact. A block file that is here but does not
+// match its address (torn by a crash after a pull that fetched it ended before its sync) is
+// deleted, so the fetch puts a good copy in its place: the record must not be applied over it.
+func (p *Puller) present(a persist.Address) (bool, error) {
+	ok, err := p.Blocks.Has(a)
+	if err != nil || !ok {
+		return false, wrapStore(err)
+	}
+	if _, err := p.Blocks.Get(a); errors.Is(err, persist.ErrBlockMissing) {
+		return false, wrapStore(p.Blocks.Delete(a))
+	} else if err != nil {
+		return false, wrapStore(err)
+	}
+	return true, nil
+}
+
+func wrapStore(err error) error {
+	if err != nil {
+		return fmt.Errorf("block store: %w", err)
+	}
+	return nil
+}
+
 // ready checks recs against their addresses, fetches the blocks they need, syncs them, and
 // returns the records whose blocks are all here.
 func (p *Puller) ready(ctx context.Context, peers []p2p.PeerID, recs []messages.SyncRecord, st *Stats) ([]messages.SyncRecord, error) {
@@ -170,9 +194,9 @@ func (p *Puller) ready(ctx context.Context, peers []p2p.PeerID, recs []messages.
 				continue
 			}
 			seen[a] = true
-			ok, err := p.Blocks.Has(a)
+			ok, err := p.present(a)
 			if err != nil {
-				return nil, fmt.Errorf("block store: %w", err)
+				return nil, err
 			}
 			if !ok {
 				need = append(need, a)

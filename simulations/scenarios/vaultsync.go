@@ -9,20 +9,26 @@ import (
 	"github.com/meshhold/meshhold/actors/host"
 	"github.com/meshhold/meshhold/actors/vault"
 	"github.com/meshhold/meshhold/messages"
-	"github.com/meshhold/meshhold/persist"
+	"github.com/meshhold/meshhold/persist/memblocks"
 	"github.com/meshhold/meshhold/persist/memstore"
 	"github.com/meshhold/meshhold/simulations/sim"
 )
 
-// VaultSync is the tier-1 catalog-sync simulation (docs/vault-sync.md): three trusted nodes and
-// one untrusted node hold one vault, each its own store and cores; clients upload, edit stale
-// bases into conflicts, delete, resolve and change the policy at random trusted nodes while
-// pulls run between random pairs — some cut short, some across partitions that refuse them —
-// nodes restart (cores reloaded from their records), days pass with retention sweeps, and a
-// node sleeps through a week. Every committed step passes vault.CheckInvariants. When the faults
-// stop, pulls between every pair must converge: one root, no node retaining a version any node
-// pruned, the same heads and shown head on every trusted node, every acknowledged version still
-// held everywhere unless pruned, and no path name in the untrusted node's store.
+// VaultSync is the tier-1 replication simulation (docs/vault-sync.md): three trusted nodes and
+// one untrusted node hold one vault, each its own catalog store, block store and cores; clients
+// upload (blocks stored and synced before the commit), edit stale bases into conflicts, delete,
+// resolve and change the policy at random trusted nodes while pulls run between random pairs,
+// blocks before records as p2p/vaultsync's Puller does — some cut short (after an apply, or
+// between the blocks and the records), some across partitions that refuse them, some whose
+// blocks are damaged or missing at their holders or corrupted in transit (the record waits) —
+// nodes restart (block stores keep what was synced, cores reload from their records), days pass
+// with retention sweeps, and a node sleeps through a week. Every committed step passes
+// vault.CheckInvariants. When the faults stop, pulls between every pair must bring every
+// retained version to two complete copies within syncRFRounds rounds and then converge: one
+// root, no node retaining a version any node pruned, the same heads and shown head on every
+// trusted node, every acknowledged version still held everywhere unless pruned and reading back
+// its bytes, every held record's blocks present and intact, and neither a path name nor the
+// content marker in the untrusted node's records or blocks.
 var VaultSync = sim.Scenario{
 	Name: "vault-sync",
 	Test: "TestVaultSync",
@@ -30,17 +36,36 @@ var VaultSync = sim.Scenario{
 		"sync merged a conflict", "sync dropped a version a peer pruned", "sync skipped a pruned record",
 		"sync adopted a policy", "untrusted node relayed records", "pull cut short", "pull refused by a partition",
 		"node restarted", "node slept a week", "sweep pruned",
+		"pull cut between blocks and records", "block damaged at its holder", "block missing at its holder",
+		"corrupt block refused in transit", "block fetched from another holder", "record waited for its blocks",
+		"waiting record completed from another holder", "untrusted node relayed blocks", "torn block replaced by a pull",
 	},
 	Play: playVaultSync,
 }
 
-// syncNode is one node: its store and the vault core as its host would run it.
+// syncMarker begins every uploaded body, so that plaintext is recognizable wherever it lands;
+// at 8 bytes it fits the smallest block, so the first block's plaintext always holds it whole.
+const syncMarker = "<plain!>"
+
+// syncNode is one node: its stores and the vault core as its host would run it.
 type syncNode struct {
 	name      string
 	untrusted bool
 	store     *memstore.Store
+	blocks    *memblocks.Store
 	core      host.Core
 	asleep    bool
+}
+
+// syncAcked is an acknowledged upload: its path and the body it must read back as.
+type syncAcked struct {
+	path, body string
+}
+
+// waitKey is a record that node could not apply because its blocks were not to be had.
+type waitKey struct {
+	node int
+	addr messages.VersionAddr
 }
 
 type syncWorld struct {
@@ -48,17 +73,27 @@ type syncWorld struct {
 	rng   *rand.Rand
 	now   time.Time
 	nodes []*syncNode
-	cut   map[[2]int]bool   // partitioned pairs (lower index first)
-	acked map[string]string // version addr (hex) → path, every acknowledged local version
-	gone  map[string]bool   // addrs any node put in its pruned set
-	bs    int               // block size
-	sleep bool              // a node sleeps through a week
+	cut   map[[2]int]bool      // partitioned pairs (lower index first)
+	acked map[string]syncAcked // version addr (hex) → the upload, every acknowledged local version
+	gone  map[string]bool      // addrs any node put in its pruned set
+	wait  map[waitKey]int      // records waiting for their blocks → the peer they came from
+	bs    int                  // block size
+	sleep bool                 // a node sleeps through a week
+	quiet bool                 // settling: no faults, every other node a holder
 	err   error
+
+	faults       *rand.Rand // block faults: which blocks are damaged, where, how
+	applyWaiting bool       // the bug blocks-before-records prevents, planted (playSync)
 }
 
-func playVaultSync(r *sim.Run) error {
-	w := &syncWorld{run: r, rng: r.Stream("world"), now: sim.Epoch, cut: map[[2]int]bool{}, acked: map[string]string{},
-		gone: map[string]bool{}, bs: 8 << r.Stream("options").IntN(3)}
+func playVaultSync(r *sim.Run) error { return playSync(r, false) }
+
+// playSync plays one seed; applyWaiting is a planted bug for the scenario's own test: records
+// apply whether or not their blocks arrived.
+func playSync(r *sim.Run, applyWaiting bool) error {
+	w := &syncWorld{run: r, rng: r.Stream("world"), now: sim.Epoch, cut: map[[2]int]bool{}, acked: map[string]syncAcked{},
+		gone: map[string]bool{}, wait: map[waitKey]int{}, bs: 8 << r.Stream("options").IntN(3),
+		faults: r.Stream("block-faults"), applyWaiting: applyWaiting}
 	keep := 1 + w.rng.IntN(4)
 	r.Options = fmt.Sprintf("keep_versions=%d block=%d", keep, w.bs)
 	for i, name := range []string{"a", "b", "c", "u"} {
@@ -77,7 +112,9 @@ func playVaultSync(r *sim.Run) error {
 
 // boot creates the node's registry record and loads its vault core.
 func (w *syncWorld) boot(name string, untrusted bool, keep int) *syncNode {
-	n := &syncNode{name: name, untrusted: untrusted, store: memstore.New()}
+	n := &syncNode{name: name, untrusted: untrusted, store: memstore.New(), blocks: memblocks.New(memblocks.WithClock(w.clock))}
+	n.blocks.Faults().SetRand(w.run.Stream("blocks-" + name))
+	n.blocks.Faults().SurviveCrash(crashSurvival)
 	reg, _ := vault.LoadRegistry("", nil)
 	var cmd any = messages.ObserveVault{ID: vaultID, Hold: true}
 	if !untrusted {
@@ -106,8 +143,8 @@ func (w *syncWorld) reload(n *syncNode) {
 	w.step(n, host.Recovered{})
 }
 
-// step runs one message at node n as its host would (snapshot, step, commit), traces it and
-// checks the committed catalog.
+// step runs one message at node n as its host would (snapshot, step, commit), traces it and,
+// when it wrote, checks the committed catalog.
 func (w *syncWorld) step(n *syncNode, msg any) any {
 	if w.err != nil {
 		return nil
@@ -145,6 +182,9 @@ func (w *syncWorld) step(n *syncNode, msg any) any {
 			}
 		}
 	}
+	if len(out.Writes) == 0 {
+		return out.Reply // the catalog is the one checked after the last write
+	}
 	snap, _ = n.store.Snapshot()
 	defer snap.Release()
 	if err := vault.CheckInvariants(snap, vaultID, vaultKey); err != nil {
@@ -152,6 +192,14 @@ func (w *syncWorld) step(n *syncNode, msg any) any {
 	}
 	return out.Reply
 }
+
+// crashSurvival is what a restart does to a block written since the store's last sync: kept
+// whole, left as an empty file (which Has reports absent), torn (a non-empty prefix, which the
+// pull must verify and replace, as Puller.present does) or lost.
+var crashSurvival = memblocks.Survival{Intact: 0.3, Empty: 0.2, Torn: 0.2}
+
+// clock is the block stores' clock: virtual time.
+func (w *syncWorld) clock() time.Time { return w.now }
 
 func (w *syncWorld) fail(format string, args ...any) {
 	if w.err == nil {
@@ -188,27 +236,42 @@ func (w *syncWorld) act() {
 	default:
 		i, j := w.rng.IntN(len(w.nodes)), w.rng.IntN(len(w.nodes))
 		if i != j {
-			w.pull(i, j, 1+w.rng.IntN(4), w.rng.IntN(4) == 0, w.rng.IntN(4) == 0)
+			w.pull(i, j, 1+w.rng.IntN(4), pullCut(max(0, w.rng.IntN(8)-5)), w.rng.IntN(4) == 0)
 		}
 	}
 }
 
+// upload ingests a body at n as http/files does: its sealed blocks stored (a present one
+// verified) and synced, then the manifest committed.
 func (w *syncWorld) upload(n *syncNode, path string) {
-	body := content(w.rng, w.bs)
-	cmd := messages.CommitUpload{Path: path, Manifest: sealContent(vaultKey, body, w.bs).manifest, ContentType: "text/plain"}
+	body := syncMarker + content(w.rng, w.bs)
+	s := sealContent(vaultKey, body, w.bs)
+	cmd := messages.CommitUpload{Path: path, Manifest: s.manifest, ContentType: "text/plain"}
 	if h, ok := w.step(n, messages.GetHistory{Path: path}).(messages.FileHistory); ok && w.rng.IntN(3) == 0 {
 		if v := sim.Pick(w.rng, h.Versions); !v.Deleted {
 			cmd.Base = v.ContentHash
 		}
 	}
+	if _, err := storeBlocks(n.blocks, func(messages.BlockAddr) {}, s); err != nil {
+		w.fail("%s: store the blocks of %s: %v", n.name, path, err)
+		return
+	}
+	if err := n.blocks.Sync(); err != nil {
+		w.fail("%s: sync the blocks of %s: %v", n.name, path, err)
+		return
+	}
 	if info, ok := w.step(n, cmd).(messages.FileInfo); ok {
-		w.acked[info.Version] = path
+		w.acked[info.Version] = syncAcked{path: path, body: body}
 	}
 }
 
+// restart crashes n and starts it again: its block store keeps what was synced (an unsynced
+// block fetched by a pull cut short is lost, or survives whole or as an empty file), its core
+// reloads from its records.
 func (w *syncWorld) restart(n *syncNode) {
 	sim.Sometimes("node restarted")
 	w.run.Trace.At(w.now, n.name, 0, "restart", "", nil)
+	n.blocks = n.blocks.Crash()
 	w.reload(n)
 }
 
@@ -242,189 +305,4 @@ func (w *syncWorld) sleepWeek(n *syncNode) {
 	}
 	n.asleep, w.sleep = false, false
 	w.reload(n)
-}
-
-// pull runs the exchange from node j into node i (docs/vault-sync.md § Exchange); cut short, it
-// stops after its first apply, as a lost connection would; careless, it also fetches records
-// dst has pruned (as a driver racing a prune would), which the apply must skip. It reports
-// whether dst changed.
-func (w *syncWorld) pull(i, j, batch int, short, careless bool) (changed bool) {
-	dst, src := w.nodes[i], w.nodes[j]
-	if dst.asleep || src.asleep || w.cut[[2]int{min(i, j), max(i, j)}] {
-		sim.Sometimes("pull refused by a partition")
-		return false
-	}
-	sd, _ := w.step(dst, messages.SyncSummary{Buckets: true}).(messages.VaultSummary)
-	ss, _ := w.step(src, messages.SyncSummary{Buckets: true}).(messages.VaultSummary)
-	var policy *messages.SyncPolicy
-	if ss.Policy.Newer(sd.Policy) {
-		policy = ss.Policy
-	}
-	diff := messages.DiffBuckets(sd, ss)
-	if len(diff) == 0 && policy == nil {
-		return false
-	}
-	theirs, mine := w.list(src, diff), w.list(dst, diff)
-	have, pruned := map[messages.VersionAddr]bool{}, map[messages.VersionAddr]bool{}
-	for _, a := range mine.Addrs {
-		have[a] = true
-	}
-	for _, a := range mine.Pruned {
-		have[a], pruned[a] = !careless, true
-	}
-	var want, prune []messages.VersionAddr
-	for _, a := range theirs.Addrs {
-		if !have[a] {
-			want = append(want, a)
-		}
-	}
-	for _, a := range theirs.Pruned {
-		if !pruned[a] {
-			prune = append(prune, a)
-		}
-	}
-	var recs []messages.SyncRecord
-	for len(want) > 0 {
-		n := min(len(want), messages.MaxSyncGet)
-		got, _ := w.step(src, messages.SyncGet{Addrs: want[:n]}).(messages.SyncRecords)
-		want = append(got.Later, want[n:]...)
-		recs = append(recs, got.Records...)
-	}
-	if src.untrusted && len(recs) > 0 {
-		sim.Sometimes("untrusted node relayed records")
-	}
-	for first := true; first || len(recs) > 0; first = false {
-		n := min(len(recs), batch)
-		apply := messages.SyncApply{Records: recs[:n]}
-		recs = recs[n:]
-		if first {
-			apply.Policy = policy
-		}
-		if len(recs) == 0 {
-			apply.Pruned = prune
-		}
-		switch r := w.step(dst, apply).(type) {
-		case error:
-			w.fail("%s: apply from %s: %v", dst.name, src.name, r)
-		case messages.SyncApplied:
-			changed = changed || r.Added+r.Dropped+r.Learned > 0 || r.Policy
-		}
-		if short && len(recs) > 0 {
-			sim.Sometimes("pull cut short")
-			return changed
-		}
-	}
-	return changed
-}
-
-func (w *syncWorld) list(n *syncNode, buckets []byte) messages.SyncListing {
-	var all messages.SyncListing
-	after := messages.VersionAddr{}
-	for len(buckets) > 0 {
-		page, _ := w.step(n, messages.SyncList{Buckets: buckets, After: after, Limit: 16}).(messages.SyncListing)
-		all.Addrs, all.Pruned = append(all.Addrs, page.Addrs...), append(all.Pruned, page.Pruned...)
-		if !page.More {
-			break
-		}
-		after = page.Next
-	}
-	return all
-}
-
-// settle heals everything, pulls between every pair until a round changes nothing and checks
-// that the nodes agree.
-func (w *syncWorld) settle() error {
-	clear(w.cut)
-	for round := 0; ; round++ {
-		if round == 8 {
-			return fmt.Errorf("no convergence after 8 rounds")
-		}
-		changed := false
-		for i := range w.nodes {
-			for j := range w.nodes {
-				if i != j && w.pull(i, j, messages.MaxSyncApply, false, false) {
-					changed = true
-				}
-			}
-		}
-		if w.err != nil {
-			return w.err
-		}
-		if !changed {
-			break
-		}
-	}
-	roots := map[[32]byte]bool{}
-	for _, n := range w.nodes {
-		roots[w.step(n, messages.SyncSummary{}).(messages.VaultSummary).Root] = true
-	}
-	if len(roots) != 1 {
-		return fmt.Errorf("a quiet round left %d roots", len(roots))
-	}
-	return w.agree()
-}
-
-// agree checks converged nodes: no retained version pruned anywhere, every acknowledged version
-// held or pruned, one view of every path, no path name on the untrusted node.
-func (w *syncWorld) agree() error {
-	var files map[string]string
-	for _, n := range w.nodes {
-		list := w.list(n, allBuckets())
-		held := map[string]bool{}
-		for _, a := range list.Addrs {
-			held[a.String()] = true
-			if w.gone[a.String()] {
-				return fmt.Errorf("%s retains %.12s, which a node pruned", n.name, a)
-			}
-		}
-		for addr, path := range w.acked {
-			if !held[addr] && !w.gone[addr] {
-				return fmt.Errorf("%s lost acknowledged version %.12s of %s", n.name, addr, path)
-			}
-		}
-		if n.untrusted {
-			if err := noNames(n.store); err != nil {
-				return err
-			}
-			continue
-		}
-		got := map[string]string{}
-		for _, f := range w.step(n, messages.ListFiles{IncludeDeleted: true}).(messages.FileList).Files {
-			got[f.Path] = fmt.Sprintf("shown=%s heads=%v deleted=%v", f.Version, f.Heads, f.Deleted)
-		}
-		if files != nil && fmt.Sprint(files) != fmt.Sprint(got) {
-			return fmt.Errorf("%s sees other paths:\n%v\n%v", n.name, files, got)
-		}
-		files = got
-	}
-	return nil
-}
-
-// noNames checks that no record of an untrusted node's store names a path.
-func noNames(s *memstore.Store) error {
-	snap, _ := s.Snapshot()
-	defer snap.Release()
-	var err error
-	for _, b := range []persist.Bucket{persist.Catalog, persist.Vaults} {
-		snap.Scan(b, "", "", func(k string, v []byte) bool {
-			for i := range 5 {
-				if name := simPath(i); strings.Contains(k, name) || strings.Contains(string(v), name) {
-					err = fmt.Errorf("untrusted node: record %q holds the path %s", k, name)
-				}
-			}
-			return err == nil
-		})
-	}
-	return err
-}
-
-// simPath is the scenario's i-th path: long enough that no ciphertext holds it by chance.
-func simPath(i int) string { return fmt.Sprintf("/sync/sim-file-%d.txt", i) }
-
-func allBuckets() []byte {
-	out := make([]byte, messages.SyncBuckets)
-	for i := range out {
-		out[i] = byte(i)
-	}
-	return out
 }
