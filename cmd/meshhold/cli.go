@@ -10,5 +10,6 @@ func clientCommands() []*cobra.Command {
 		tokenCommand(),
 		bootstrapTicketCommand(),
 		auditCommand(),
+		s3KeyCommand(), s3PermCommand(), vaultCommand(), // cli_s3.go
 	}
 }

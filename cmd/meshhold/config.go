@@ -56,6 +56,8 @@ type NodeConfig struct {
 	MDNS bool `yaml:"mdns"`
 	// PublicIPURL, when set, is asked for this node's public address (GET /system/nat).
 	PublicIPURL string `yaml:"public_ip_url"`
+	// S3 is the S3 gateway's listener (s3.go).
+	S3 S3Config `yaml:"s3"`
 }
 
 // EventsConfig is the `events:` section: the node's event log and event streams.

@@ -63,6 +63,8 @@ type daemon struct {
 	profile                        *api.Profile
 	vaults                         *api.Vaults
 	rooms                          *roomsGlue    // rooms.go: the chat rooms' routes and mesh hooks
+	s3keys                         *api.S3Keys   // s3keys.go: the S3 access keys and grants
+	s3                             *s3Listener   // s3.go: the S3 gateway's listener, nil when off
 	mesh                           *meshGlue     // the P2P stack of the active network
 	nets                           *api.Networks // the networks routes (and the daemon's side of them)
 	nodes                          *api.Nodes    // the node directory routes
@@ -222,6 +224,12 @@ func (d *daemon) startAPI() error {
 	if err := d.startRooms(); err != nil {
 		return err
 	}
+	if err := d.startS3Keys(); err != nil { // s3keys.go
+		return err
+	}
+	if d.s3, err = d.startS3(); err != nil { // s3.go
+		return err
+	}
 	if d.folders, err = d.startFolders(); err != nil {
 		return err
 	}
@@ -283,6 +291,7 @@ func (d *daemon) routes() []api.Route {
 		rooms = d.rooms.api
 	}
 	routes = append(routes, rooms.Routes()...)
+	routes = append(routes, d.s3KeysRoutes()...) // s3keys.go: /s3/keys, /s3/permissions
 	share, repl := &api.VaultSharing{}, &api.Replication{}
 	if d.registry != nil {
 		share = d.vaultSharing()
@@ -345,6 +354,9 @@ func (d *daemon) banner() {
 	fmt.Fprintf(d.out, "  API:    %s\n", d.apiURL())
 	fmt.Fprintf(d.out, "  Node:   %s (%s)\n", d.cfg.Node.Name, d.peerID)
 	fmt.Fprintf(d.out, "  Config: %s (%s)\n", d.cfg.path, mode)
+	if d.s3 != nil {
+		fmt.Fprintf(d.out, "  S3:     http://%s (path-style, region %s)\n", d.s3.addr, d.s3.region)
+	}
 	if d.tls != nil {
 		fmt.Fprintf(d.out, "  TLS:    %s certificate, SHA-256 %s\n", map[bool]string{true: "self-signed", false: "configured"}[d.tls.SelfSigned()], d.tls.Fingerprint())
 	}
@@ -366,6 +378,9 @@ func (d *daemon) shutdown() error {
 		errs = append(errs, fmt.Errorf("drain API: %w", err))
 	}
 	_ = d.boot.Shutdown(ctx)
+	if err := d.s3.stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	_ = d.scrape.Shutdown(ctx)
 	d.folders.stop()
 	d.mesh.close() // peers see this node go before its actors stop

@@ -123,7 +123,7 @@ func (v *Vaults) upload(w http.ResponseWriter, r *http.Request) {
 func uploadHeaders(r *http.Request) (map[string]string, int64, error) {
 	var meta map[string]string
 	for k, vs := range r.Header {
-		if name, ok := strings.CutPrefix(http.CanonicalHeaderKey(k), MetaPrefix); ok && len(vs) > 0 {
+		if name, ok := strings.CutPrefix(http.CanonicalHeaderKey(k), http.CanonicalHeaderKey(MetaPrefix)); ok && len(vs) > 0 {
 			if meta == nil {
 				meta = map[string]string{}
 			}

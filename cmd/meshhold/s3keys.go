@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/meshhold/meshhold/actors/s3keys"
+	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/messages"
+)
+
+// startS3Keys registers the S3 access keys actor (entity s3/keys) and builds its admin routes
+// (GET/POST /s3/keys, DELETE /s3/keys/:key_id, GET/PUT/DELETE /s3/permissions). They do not
+// depend on the S3 listener: keys and grants can be prepared while it is off.
+func (d *daemon) startS3Keys() error {
+	mgr, err := d.node.Register(messages.S3KeysKind, s3keys.Load)
+	if err != nil {
+		return err
+	}
+	d.s3keys = &api.S3Keys{Actors: d.system.Actors, Keys: mgr, Sealer: d.keys}
+	return nil
+}
+
+// s3KeysRoutes are the s3 admin routes; 503 until startS3Keys ran (the route tests' daemon).
+func (d *daemon) s3KeysRoutes() []api.Route {
+	if d.s3keys == nil {
+		return (&api.S3Keys{}).Routes()
+	}
+	return d.s3keys.Routes()
+}
+
+// s3Access asks the keys actor about keyID; ok is false for an unknown key or any failure
+// (logged), so a request signed with it is refused.
+func (d *daemon) s3Access(ctx context.Context, keyID string) (messages.S3KeyAccess, bool) {
+	if d.s3keys == nil {
+		return messages.S3KeyAccess{}, false
+	}
+	acc, err := d.s3keys.Lookup(ctx, keyID)
+	if err != nil {
+		if !errors.Is(err, messages.ErrNotFound) {
+			d.log.Warn("s3: look up an access key", "key_id", keyID, "err", err)
+		}
+		return messages.S3KeyAccess{}, false
+	}
+	return acc, true
+}
+
+// s3Lookup is what the S3 gateway verifies a signature with: the secret of access key keyID,
+// opened with the node keyring, and whether the key may create buckets. ok is false for an
+// unknown or deleted key.
+func (d *daemon) s3Lookup(keyID string) (secret string, canCreate bool, ok bool) {
+	acc, ok := d.s3Access(context.Background(), keyID)
+	if !ok {
+		return "", false, false
+	}
+	plain, err := d.keys.Open(messages.S3KeyPurpose(keyID), acc.SealedSecret)
+	if err != nil {
+		d.log.Error("s3: open an access key's secret", "key_id", keyID, "err", err)
+		return "", false, false
+	}
+	return string(plain), acc.Key.CanCreateBuckets, true
+}
+
+// s3Allowed reports whether access key keyID holds op (messages.S3OpRead, S3OpWrite or
+// S3OpDelete) on bucket.
+func (d *daemon) s3Allowed(keyID, bucket, op string) bool {
+	acc, ok := d.s3Access(context.Background(), keyID)
+	return ok && acc.Allows(bucket, op)
+}
+
+// s3Buckets lists the buckets access key keyID holds a grant on (ListBuckets shows only those).
+func (d *daemon) s3Buckets(keyID string) []string {
+	acc, _ := d.s3Access(context.Background(), keyID)
+	out := make([]string, 0, len(acc.Grants))
+	for _, g := range acc.Grants {
+		out = append(out, g.Bucket)
+	}
+	return out
+}
+
+// s3GrantAll gives keyID every op on bucket: CreateBucket does it for the key that created it.
+func (d *daemon) s3GrantAll(ctx context.Context, keyID, bucket string) error {
+	if d.s3keys == nil {
+		return fmt.Errorf("s3: grant %s on %s: %w", keyID, bucket, messages.ErrUnavailable)
+	}
+	_, err := d.s3keys.Grant(ctx, messages.GrantS3{KeyID: keyID, Bucket: bucket, Ops: messages.S3Ops})
+	if err != nil {
+		return fmt.Errorf("s3: grant %s on %s: %w", keyID, bucket, err)
+	}
+	return nil
+}
