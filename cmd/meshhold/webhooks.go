@@ -6,9 +6,11 @@ import (
 	"sync"
 
 	"github.com/meshhold/meshhold/actors/host"
+	whrecorder "github.com/meshhold/meshhold/actors/webhook"
 	"github.com/meshhold/meshhold/bus"
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/http/webhook"
+	"github.com/meshhold/meshhold/messages"
 )
 
 // startWebhooks registers the webhook incident recorder (entity webhook/<name>), opens every
@@ -19,13 +21,13 @@ func (d *daemon) startWebhooks() error {
 	if len(d.cfg.OutboundWebhooks) == 0 {
 		return nil
 	}
-	mgr, err := d.node.Register(webhook.Kind, webhook.LoadRecorder)
+	mgr, err := d.node.Register(messages.WebhookKind, whrecorder.LoadRecorder)
 	if err != nil {
 		return err
 	}
 	log := d.log.With("subsystem", "webhooks")
 	report := func(ctx context.Context, in webhook.Incident) error {
-		_, err := host.AskChild[webhook.Recorded](ctx, d.node.Root, mgr, in.Webhook, in, askLimit)
+		_, err := host.AskChild[messages.WebhookRecorded](ctx, d.node.Root, mgr, in.Webhook, in, askLimit)
 		return err
 	}
 	senders := make([]*webhook.Sender, 0, len(d.cfg.OutboundWebhooks))

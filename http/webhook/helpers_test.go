@@ -200,3 +200,5 @@ func waitCursor(t *testing.T, store persist.Store, name string, want uint64) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func hostLog(store *memstore.Store) host.EventLog { return host.EventLog{Store: store} }

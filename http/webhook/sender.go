@@ -27,8 +27,6 @@ const (
 // pageSize is how many events one read of the log takes.
 const pageSize = 256
 
-var errNotIncident = errors.New("webhook: not an incident type")
-
 // Config is one outbound webhook (config.yaml's outbound_webhooks).
 type Config struct {
 	Name   string // unique; names the cursor and the incidents' entity webhook/<name>

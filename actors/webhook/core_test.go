@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/meshhold/meshhold/actors/host"
-	"github.com/meshhold/meshhold/http/webhook"
-	"github.com/meshhold/meshhold/persist/memstore"
+	"github.com/meshhold/meshhold/actors/webhook"
+	"github.com/meshhold/meshhold/messages"
 )
-
-func hostLog(store *memstore.Store) host.EventLog { return host.EventLog{Store: store} }
 
 // The Recorder turns an incident into one event of its type carrying the incident's fields,
 // and refuses types that are not incidents (so it cannot be used to forge other events).
@@ -19,9 +17,9 @@ func TestRecorderEmitsIncidentEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := webhook.Incident{Type: webhook.TypeDropped, Webhook: "ci", URL: "https://example.net", Delivery: 7, EventType: "vault_created", Status: 404, Attempts: 1}
+	in := messages.WebhookIncident{Type: messages.WebhookDropped, Webhook: "ci", URL: "https://example.net", Delivery: 7, EventType: "vault_created", Status: 404, Attempts: 1}
 	out := core.Step(time.Now(), in, nil)
-	if _, ok := out.Reply.(webhook.Recorded); !ok || len(out.Events) != 1 || out.Events[0].Type != webhook.TypeDropped {
+	if _, ok := out.Reply.(messages.WebhookRecorded); !ok || len(out.Events) != 1 || out.Events[0].Type != messages.WebhookDropped {
 		t.Fatalf("output %+v", out)
 	}
 	b, _ := json.Marshal(out.Events[0].Data)
@@ -29,7 +27,7 @@ func TestRecorderEmitsIncidentEvents(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("event data %s, want %s", b, want)
 	}
-	out = core.Step(time.Now(), webhook.Incident{Type: "vault_deleted"}, nil)
+	out = core.Step(time.Now(), messages.WebhookIncident{Type: "vault_deleted"}, nil)
 	if _, isErr := out.Reply.(error); !isErr || len(out.Events) != 0 {
 		t.Errorf("a non-incident type gave %+v", out)
 	}
