@@ -371,6 +371,11 @@ type RoomStatus struct {
 	Relay      bool              `json:"relay"`
 	SelfSeq    uint64            `json:"self_seq"`
 	OldestTsMs int64             `json:"oldest_ts_ms,omitempty"`
+	// ReadBy is the other members' read markers, from their receipts: reader → ts_ms.
+	ReadBy map[string]int64 `json:"read_by,omitempty"`
+	// Receipt is this node's signed read receipt, set in MarkRead's answer when the marker
+	// moved: the daemon gossips it to the other members.
+	Receipt *ChatReceipt `json:"-"`
 }
 
 // ChatSince asks for the envelopes a peer lacks, given its heads (sender → highest contiguous
@@ -400,3 +405,54 @@ type PurgeRoom struct{}
 type RoomPurged struct {
 	Done bool `json:"done"`
 }
+
+// ChatReceipt is a read receipt: the reader's node signs "I have read room RoomID up to TsMs".
+// It travels on the room's gossip topic beside the envelopes (best effort: the newest one
+// supersedes the older, and a member offline when it was sent learns it from the next), and
+// each member keeps the newest per reader, never moving back.
+type ChatReceipt struct {
+	RoomID string
+	Reader string // node id of the reader
+	TsMs   int64
+	Sig    []byte // ed25519 over Signed()
+}
+
+// receiptMagic opens every encoded receipt, so gossip tells it from an envelope (chatMagic).
+const receiptMagic = "MHR1"
+
+// Signed is the byte string the reader signs.
+func (r ChatReceipt) Signed() []byte {
+	b := append([]byte(receiptMagic), appendString(nil, r.RoomID)...)
+	b = appendString(b, r.Reader)
+	return binary.BigEndian.AppendUint64(b, uint64(r.TsMs))
+}
+
+// Marshal encodes the receipt for gossip: Signed() then the signature, length-prefixed.
+func (r ChatReceipt) Marshal() []byte { return appendString(r.Signed(), string(r.Sig)) }
+
+// IsChatReceipt reports whether gossip bytes are a receipt rather than an envelope.
+func IsChatReceipt(b []byte) bool {
+	return len(b) >= len(receiptMagic) && string(b[:len(receiptMagic)]) == receiptMagic
+}
+
+// UnmarshalChatReceipt decodes Marshal's bytes; it checks the shape, not the signature.
+func UnmarshalChatReceipt(b []byte) (ChatReceipt, error) {
+	var rc ChatReceipt
+	r := chatReader{b: b}
+	if string(r.take(len(receiptMagic))) != receiptMagic {
+		return rc, ErrChatEncoding
+	}
+	rc.RoomID = string(r.bytes(64))
+	rc.Reader = string(r.bytes(128))
+	rc.TsMs = int64(r.u64())
+	rc.Sig = slices.Clone(r.bytes(128))
+	if r.bad || len(r.b) != 0 || rc.RoomID == "" || rc.Reader == "" || rc.TsMs <= 0 {
+		return ChatReceipt{}, ErrChatEncoding
+	}
+	return rc, nil
+}
+
+// ReceiveReceipt records a member's read receipt (entity room/<id>); the core answers
+// RoomStatus, and reports chat_read when the reader's marker moved; a relayed room refuses it
+// (ErrLocked): it has no reader to tell.
+type ReceiveReceipt struct{ Receipt ChatReceipt }

@@ -3,6 +3,7 @@ package room
 import (
 	"crypto/cipher"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/meshhold/meshhold/actors/host"
@@ -97,6 +98,8 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 		return host.Output{Reply: c.list(m, v)}
 	case messages.MarkRead:
 		return c.markRead(m, v)
+	case messages.ReceiveReceipt:
+		return c.receipt(now, m.Receipt, v)
 	case messages.GetChatFile:
 		return host.Output{Reply: c.file(m, v)}
 	}
@@ -115,6 +118,9 @@ func (c *core) status(v persist.View) messages.RoomStatus {
 			s.Heads[s2] = ch.head
 		}
 	}
+	if len(c.st.ReadBy) > 0 {
+		s.ReadBy = maps.Clone(c.st.ReadBy)
+	}
 	return s
 }
 
@@ -129,9 +135,39 @@ func (c *core) markRead(m messages.MarkRead, v persist.View) host.Output {
 	c.st.ReadTsMs = m.TsMs
 	c.unread = countUnread(v, c.keys, c.st.ReadTsMs, c.deps.NodeID)
 	c.dirty = true
+	st := c.status(v)
+	rc := messages.ChatReceipt{RoomID: c.id, Reader: c.deps.NodeID, TsMs: m.TsMs}
+	rc.Sig = c.deps.Sign(rc.Signed())
+	st.Receipt = &rc
 	return host.Output{
-		Events: []host.Event{{Type: "chat_read", Data: map[string]any{"room_id": c.id, "read_ts_ms": m.TsMs, "unread": c.unread}}},
-		Reply:  c.status(v),
+		Events: []host.Event{{Type: "chat_read", Data: map[string]any{"room_id": c.id, "read_ts_ms": m.TsMs, "unread": c.unread,
+			"reader_node_id": c.deps.NodeID, "is_self": true}}},
+		Reply: st,
+	}
+}
+
+// receipt records another member's read receipt when it is signed by its reader and moves
+// that reader's marker forward; a stale, own, foreign or badly signed one changes nothing.
+func (c *core) receipt(now time.Time, rc messages.ChatReceipt, v persist.View) host.Output {
+	switch {
+	case rc.RoomID != c.id:
+		return host.Output{Reply: messages.Invalid("room_id", "the receipt is for room %s, not %s", rc.RoomID, c.id)}
+	case rc.Reader == c.deps.NodeID || rc.TsMs <= c.st.ReadBy[rc.Reader]:
+		return host.Output{Reply: c.status(v)}
+	case rc.TsMs > now.UnixMilli()+messages.MaxChatClockAhead:
+		return host.Output{Reply: messages.Invalid("ts_ms", "the receipt is more than %d ms ahead of this node's clock", messages.MaxChatClockAhead)}
+	case !c.deps.Verify(rc.Reader, rc.Signed(), rc.Sig):
+		return host.Output{Reply: messages.Invalid("sig", "the receipt is not signed by its reader %s", rc.Reader)}
+	}
+	if c.st.ReadBy == nil {
+		c.st.ReadBy = map[string]int64{}
+	}
+	c.st.ReadBy[rc.Reader] = rc.TsMs
+	c.dirty = true
+	return host.Output{
+		Events: []host.Event{{Type: "chat_read", Data: map[string]any{"room_id": c.id, "read_ts_ms": rc.TsMs,
+			"reader_node_id": rc.Reader, "is_self": false}}},
+		Reply: c.status(v),
 	}
 }
 

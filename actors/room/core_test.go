@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/meshhold/meshhold/actors/host"
+	"github.com/meshhold/meshhold/actors/room"
 	"github.com/meshhold/meshhold/messages"
 )
 
@@ -329,6 +330,43 @@ func TestReadMarkerAndUnread(t *testing.T) {
 	p.b.room.Reload()
 	if st := p.b.status(); st.Unread != 1 || st.ReadTsMs != ts[1] {
 		t.Fatalf("after reload %+v", st)
+	}
+}
+
+// A read marker that moves yields a receipt signed by the reader; the other member records it
+// (never back, surviving a restart) and refuses a forged, a stale or another room's receipt.
+func TestReadReceipts(t *testing.T) {
+	p := newPair(t)
+	env := p.a.send("hello").Envelope
+	p.b.receive(env)
+	st := must[messages.RoomStatus](t, p.b.room.Step(messages.MarkRead{TsMs: env.TsMs}))
+	rc := st.Receipt
+	if rc == nil || rc.Reader != p.b.ident.id || rc.TsMs != env.TsMs || !room.VerifyPeerSig(rc.Reader, rc.Signed(), rc.Sig) {
+		t.Fatalf("receipt %+v", rc)
+	}
+	back, err := messages.UnmarshalChatReceipt(rc.Marshal())
+	if err != nil || !messages.IsChatReceipt(rc.Marshal()) || back.TsMs != rc.TsMs || back.Reader != rc.Reader {
+		t.Fatalf("receipt round trip %+v %v", back, err)
+	}
+	p.a.room.Events = nil
+	got := must[messages.RoomStatus](t, p.a.room.Step(messages.ReceiveReceipt{Receipt: back}))
+	if got.ReadBy[p.b.ident.id] != env.TsMs || len(p.a.room.Events) != 1 || p.a.room.Events[0].Type != "chat_read" {
+		t.Fatalf("after the receipt: %+v events %+v", got.ReadBy, p.a.room.Events)
+	}
+	forged := *rc
+	forged.TsMs += 1000
+	wantErr(t, p.a.room.Step(messages.ReceiveReceipt{Receipt: forged}), nil, "not signed by its reader")
+	other := *rc
+	other.RoomID = "elsewhere"
+	wantErr(t, p.a.room.Step(messages.ReceiveReceipt{Receipt: other}), nil, "room")
+	stale := messages.ChatReceipt{RoomID: rc.RoomID, Reader: rc.Reader, TsMs: rc.TsMs - 1}
+	stale.Sig = room.Signer(p.b.ident.priv)(stale.Signed())
+	if st := must[messages.RoomStatus](t, p.a.room.Step(messages.ReceiveReceipt{Receipt: stale})); st.ReadBy[p.b.ident.id] != env.TsMs {
+		t.Fatalf("a stale receipt moved the marker back: %+v", st.ReadBy)
+	}
+	p.a.room.Reload()
+	if st := p.a.status(); st.ReadBy[p.b.ident.id] != env.TsMs {
+		t.Fatalf("after reload %+v", st.ReadBy)
 	}
 }
 

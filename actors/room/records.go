@@ -53,6 +53,8 @@ type stateRecord struct {
 	Bytes      int64 `json:"bytes,omitempty"`
 	LastTsMs   int64 `json:"last_ts_ms,omitempty"`
 	OldestTsMs int64 `json:"oldest_ts_ms,omitempty"`
+	// ReadBy is the other members' read markers from their receipts (reader → ts_ms).
+	ReadBy map[string]int64 `json:"read_by,omitempty"`
 	// Relay: the envelopes were stored without the key. When the room is joined later, the
 	// core indexes the attachments of what it holds, from (ReindexSender, ReindexSeq) on.
 	Relay         bool   `json:"relay,omitempty"`

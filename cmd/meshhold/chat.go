@@ -41,6 +41,20 @@ func (g *meshGlue) publishChat(env messages.ChatEnvelope) {
 	}
 }
 
+// publishReceipt gossips this node's read receipt; offline it is simply not sent (receipts
+// are best effort: the next one supersedes it).
+func (g *meshGlue) publishReceipt(rc messages.ChatReceipt) {
+	svc := g.chat.Load()
+	if svc == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := svc.PublishReceipt(ctx, rc); err != nil {
+		g.log.Debug("chat: publish a read receipt", "room", rc.RoomID, "err", err)
+	}
+}
+
 // syncChat makes the carrier hold exactly the rooms joined or relayed here, and catch up at
 // once (a room joined from a share URL pulls its history now, not at the next round).
 func (g *meshGlue) syncChat(messages.RoomMeta) {
@@ -109,4 +123,13 @@ func (a actorRooms) Status(ctx context.Context, room string) (messages.RoomStatu
 		return messages.RoomStatus{}, err
 	}
 	return host.AskChild[messages.RoomStatus](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.GetRoomStatus{}, askLimit)
+}
+
+// Receipt records a member's read receipt.
+func (a actorRooms) Receipt(ctx context.Context, room string, _ p2p.PeerID, rc messages.ChatReceipt) error {
+	if err := a.held(ctx, room); err != nil {
+		return err
+	}
+	_, err := host.AskChild[messages.RoomStatus](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.ReceiveReceipt{Receipt: rc}, askLimit)
+	return err
 }

@@ -49,7 +49,7 @@ func (n *meshNode) texts(t *testing.T, id string) []string {
 }
 
 // Three member daemons and a relay carry one room: a message posted at alpha reaches bravo's
-// event stream and room WebSocket; charlie, offline during ten messages, catches all ten up in
+// event stream and room WebSocket, and bravo's read receipt reaches alpha; charlie, offline during ten messages, catches all ten up in
 // order from the relay alone once alpha and bravo are gone; forged envelopes gossiped by an
 // outside host of the swarm (a bad signature, a body that does not open) are rejected while a
 // genuine one from the same host lands; Slack, Mattermost and Discord webhook bodies land as
@@ -116,6 +116,21 @@ func TestChatAcrossDaemons(t *testing.T) {
 			break
 		}
 	}
+
+	// Bravo reads it: its signed receipt reaches alpha (GET /rooms read_by, a chat_read event).
+	alphaEvents := followEvents(t, a)
+	if resp, st := b.send("POST", "/rooms/"+id+"/read", map[string]any{"ts_ms": time.Now().UnixMilli()}, b.tok...); resp.StatusCode != 200 {
+		t.Fatalf("bravo reads: %d %v", resp.StatusCode, st)
+	}
+	eventually(t, 20*time.Second, "alpha learns bravo's read receipt", func() (bool, string) {
+		_, list := a.call("GET", "/rooms", nil, a.tok...)
+		rooms, _ := list["rooms"].([]any)
+		if len(rooms) != 1 {
+			return false, fmt.Sprint(list)
+		}
+		readBy, _ := rooms[0].(map[string]any)["read_by"].(map[string]any)
+		return readBy[b.id] != nil && alphaEvents.has("chat_read", `"reader_node_id":"`+b.id+`"`), fmt.Sprint(readBy, alphaEvents)
+	})
 
 	// Charlie is offline for ten messages.
 	c.stop()

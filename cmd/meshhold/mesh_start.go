@@ -33,7 +33,7 @@ func (d *daemon) startDirectory(contactsMgr *host.Manager) error {
 	d.nets = &api.Networks{Actors: d.system.Actors, Mgr: netMgr, Contacts: contactsMgr, Mesh: d.mesh, Sealer: d.keys}
 	d.mesh.nets = d.nets
 	if d.rooms != nil { // chat.go: messages written here are gossiped; rooms joined are carried
-		d.rooms.publish, d.rooms.joined = d.mesh.publishChat, d.mesh.syncChat
+		d.rooms.publish, d.rooms.joined, d.rooms.read = d.mesh.publishChat, d.mesh.syncChat, d.mesh.publishReceipt
 	}
 	d.traffic = traffic.New(d.mesh.Traffic, nil)
 	ctx, cancel := context.WithCancel(context.Background())

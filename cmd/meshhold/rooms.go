@@ -27,6 +27,8 @@ type roomsGlue struct {
 	publish func(messages.ChatEnvelope)
 	// joined is told about a room this node now holds (joined or relayed); nil: nothing to do.
 	joined func(meta messages.RoomMeta)
+	// read sends this node's read receipt to the room's other members; nil: none.
+	read func(rc messages.ChatReceipt)
 }
 
 // startRooms registers the room kinds, builds the rooms routes and re-pins the attachments
@@ -44,7 +46,7 @@ func (d *daemon) startRooms() error {
 	}
 	g := &roomsGlue{d: d, registry: registry, rooms: rooms}
 	g.api = &api.Rooms{Actors: d.system.Actors, Registry: registry, Room: rooms, Sealer: d.keys, NodeID: d.peerID.String(),
-		Files: d.vaults.Files, Peers: d.meshAddrs, Joined: g.onJoined, Sent: g.onSent}
+		Files: d.vaults.Files, Peers: d.meshAddrs, Joined: g.onJoined, Sent: g.onSent, Read: g.onRead}
 	g.api.Stream = stream.RoomSocket(stream.RoomConfig{Keepalive: d.cfg.Events.Keepalive.Std(), Find: g.api.FindMessage,
 		Log: d.log.With("subsystem", "rooms")}, d.events)
 	d.rooms = g
@@ -67,6 +69,13 @@ func (d *daemon) meshAddrs() []string {
 func (g *roomsGlue) onSent(sent messages.ChatSent) {
 	if g.publish != nil {
 		g.publish(sent.Envelope)
+	}
+}
+
+// onRead gossips this node's read receipt.
+func (g *roomsGlue) onRead(rc messages.ChatReceipt) {
+	if g.read != nil {
+		g.read(rc)
 	}
 }
 

@@ -38,6 +38,9 @@ type Rooms struct {
 	Joined func(meta messages.RoomMeta, peers []string)
 	// Sent, if set, is told about every message this node wrote (gossip publishes it).
 	Sent func(sent messages.ChatSent)
+	// Read, if set, is given this node's signed read receipt when its marker moved (gossip
+	// carries it to the other members).
+	Read func(rc messages.ChatReceipt)
 	// Stream serves an existing joined room's WebSocket (nil: 503).
 	Stream func(w http.ResponseWriter, r *http.Request, roomID string)
 }
@@ -49,6 +52,8 @@ type RoomJSON struct {
 	MessageCount   int64 `json:"message_count"`
 	LastActivityMs int64 `json:"last_activity_ms"`
 	ReadTsMs       int64 `json:"read_ts_ms"`
+	// ReadBy is the other members' read markers from their receipts (node id → ts_ms).
+	ReadBy map[string]int64 `json:"read_by"`
 }
 
 // RoomListReply is GET /rooms.
@@ -161,7 +166,10 @@ func roomJSON(m messages.RoomMeta, st messages.RoomStatus) RoomJSON {
 	if m.Members == nil {
 		m.Members = []string{}
 	}
-	return RoomJSON{RoomMeta: m, Unread: st.Unread, MessageCount: st.Messages, LastActivityMs: st.LastTsMs, ReadTsMs: st.ReadTsMs}
+	if st.ReadBy == nil {
+		st.ReadBy = map[string]int64{}
+	}
+	return RoomJSON{RoomMeta: m, Unread: st.Unread, MessageCount: st.Messages, LastActivityMs: st.LastTsMs, ReadTsMs: st.ReadTsMs, ReadBy: st.ReadBy}
 }
 
 func (rm *Rooms) list(w http.ResponseWriter, r *http.Request) {

@@ -186,6 +186,9 @@ func (rm *Rooms) markRead(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	if st.Receipt != nil && rm.Read != nil {
+		rm.Read(*st.Receipt)
+	}
 	WriteJSON(w, http.StatusOK, st)
 }
 

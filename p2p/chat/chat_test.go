@@ -54,6 +54,29 @@ func TestGossipReachesEveryHolder(t *testing.T) {
 	})
 }
 
+// A read receipt published at A reaches the other members' rooms, not as an envelope.
+func TestReadReceiptsReachTheMembers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, nodes := mesh(t, memnet.Faults{Delay: 5 * time.Millisecond}, time.Hour,
+			map[p2p.PeerID][]string{"a": {room}, "b": {room}, "c": {room}})
+		time.Sleep(100 * time.Millisecond)
+		rc := messages.ChatReceipt{RoomID: room, Reader: "a", TsMs: 1_700_000_000_000, Sig: []byte("sig")}
+		if err := nodes["a"].svc.PublishReceipt(context.Background(), rc); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		for _, id := range []p2p.PeerID{"b", "c"} {
+			got := nodes[id].room.receiptsOf()
+			if len(got) != 1 || got[0].Reader != "a" || got[0].TsMs != rc.TsMs || string(got[0].Sig) != "sig" {
+				t.Fatalf("%s got receipts %+v", id, got)
+			}
+			if st := nodes[id].svc.Stats(); st.Gossiped != 0 || st.Malformed != 0 {
+				t.Fatalf("%s: a receipt was taken for an envelope: %+v", id, st)
+			}
+		}
+	})
+}
+
 // With 30 % of gossip lost, the gaps later messages reveal are pulled from peers: every message
 // arrives with no anti-entropy round at all.
 func TestGapRepairRecoversLostGossip(t *testing.T) {

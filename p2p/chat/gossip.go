@@ -19,8 +19,19 @@ type roomLink struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	inbox  chan inbound
+	reads  chan inboundReceipt
 	jobs   jobQueue
 }
+
+// inboundReceipt is one read receipt gossip brought.
+type inboundReceipt struct {
+	rc   messages.ChatReceipt
+	from p2p.PeerID
+}
+
+// receiptInbox bounds the receipts waiting for the room; past it they are dropped (the next
+// receipt of the same reader supersedes a lost one).
+const receiptInbox = 64
 
 // inbound is one envelope gossip brought and the peer that delivered it.
 type inbound struct {
@@ -41,7 +52,7 @@ func (s *Service) joinLocked(room string) (*roomLink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: join room %s: %w", room, err)
 	}
-	r := &roomLink{s: s, id: room, topic: t, inbox: make(chan inbound, s.cfg.Inbox)}
+	r := &roomLink{s: s, id: room, topic: t, inbox: make(chan inbound, s.cfg.Inbox), reads: make(chan inboundReceipt, receiptInbox)}
 	r.jobs.kick = make(chan struct{}, 1)
 	r.ctx, r.cancel = context.WithCancel(s.ctx)
 	if r.unsub, err = t.Subscribe(r.onGossip); err != nil {
@@ -69,6 +80,19 @@ func (r *roomLink) leave() {
 // onGossip queues one gossip message for the room; it runs on the transport's delivery
 // goroutine and never blocks: a full inbox drops the envelope and asks for a sync instead.
 func (r *roomLink) onGossip(m p2p.Message) {
+	if messages.IsChatReceipt(m.Data) {
+		rc, err := messages.UnmarshalChatReceipt(m.Data)
+		if err != nil || rc.RoomID != r.id {
+			r.s.stats.malformed.Add(1)
+			return
+		}
+		select {
+		case r.reads <- inboundReceipt{rc: rc, from: m.From}:
+		default:
+			r.s.stats.overflow.Add(1)
+		}
+		return
+	}
 	env, err := messages.UnmarshalChatEnvelope(m.Data)
 	if err != nil || env.RoomID != r.id {
 		r.s.stats.malformed.Add(1)
@@ -97,6 +121,13 @@ func (r *roomLink) receiveLoop() {
 				return
 			}
 			r.receive(batch)
+		case in := <-r.reads:
+			ctx, cancel := context.WithTimeout(r.ctx, r.s.cfg.Timeout)
+			err := r.s.cfg.Room.Receipt(ctx, r.id, in.from, in.rc)
+			cancel()
+			if err != nil && r.ctx.Err() == nil && !notHeld(err) {
+				r.s.log.Debug("chat: read receipt refused", "room", r.id, "peer", in.from, "reader", in.rc.Reader, "err", err)
+			}
 		}
 	}
 }

@@ -19,10 +19,11 @@ import (
 // mapRoom is a Room that verifies nothing and stores envelopes by hash (the real checks are the
 // room actor's, tested in actors/room): enough to see what the protocol delivers, and in what order.
 type mapRoom struct {
-	mu    sync.Mutex
-	rooms map[string]*roomData
-	added []messages.ChatEnvelope // every envelope Receive added, in order
-	calls int                     // Receive calls
+	mu       sync.Mutex
+	rooms    map[string]*roomData
+	added    []messages.ChatEnvelope // every envelope Receive added, in order
+	calls    int                     // Receive calls
+	receipts []messages.ChatReceipt  // every receipt Receipt was given, in order
 }
 
 // roomData is one room's envelopes by hash and by (sender, seq), with each sender's head
@@ -149,6 +150,23 @@ func (m *mapRoom) Rooms(context.Context) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Sorted(maps.Keys(m.rooms)), nil
+}
+
+func (m *mapRoom) Receipt(_ context.Context, room string, _ p2p.PeerID, rc messages.ChatReceipt) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rooms[room] == nil {
+		return ErrNoRoom
+	}
+	m.receipts = append(m.receipts, rc)
+	return nil
+}
+
+// receiptsOf lists the receipts the room was given.
+func (m *mapRoom) receiptsOf() []messages.ChatReceipt {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.receipts)
 }
 
 // count is how many envelopes of room are held.

@@ -22,6 +22,8 @@ type Room interface {
 	// Rooms lists the rooms joined or relayed here (ListRooms, every id); on an error the
 	// round keeps the rooms it holds.
 	Rooms(ctx context.Context) ([]string, error)
+	// Receipt records a member's read receipt (ReceiveReceipt); receipts are best effort.
+	Receipt(ctx context.Context, room string, from p2p.PeerID, rc messages.ChatReceipt) error
 }
 
 // notHeld reports an error that means the room is not held.

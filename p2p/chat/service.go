@@ -144,6 +144,25 @@ func (s *Service) Publish(ctx context.Context, env messages.ChatEnvelope) error 
 	return nil
 }
 
+// PublishReceipt gossips this node's read receipt (RoomStatus.Receipt of a MarkRead) to the
+// room's other members; best effort, like every receipt.
+func (s *Service) PublishReceipt(ctx context.Context, rc messages.ChatReceipt) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	r, err := s.joinLocked(rc.RoomID)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := r.topic.Publish(ctx, rc.Marshal()); err != nil {
+		return fmt.Errorf("chat: publish a read receipt to room %s: %w", rc.RoomID, err)
+	}
+	return nil
+}
+
 // Wake asks for an anti-entropy round now; calls close together coalesce.
 func (s *Service) Wake() {
 	select {
