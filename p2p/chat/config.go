@@ -17,8 +17,9 @@ type Config struct {
 	// Interval between anti-entropy rounds against every holder of every room. Default 30 s.
 	Interval time.Duration
 	// Batch bounds the envelopes of one Receive; Linger is how long the first envelope of a
-	// batch waits for more, so a busy room commits many per group commit. Default 256 and 2 ms
-	// (a negative Linger hands each envelope on at once).
+	// batch waits for more when others are already waiting, so a busy room commits many per
+	// group commit. Default 256 and 2 ms (a negative Linger never waits; a lone envelope never
+	// waits either).
 	Batch  int
 	Linger time.Duration
 	// GapDelay is how long a gap waits before it is pulled, so envelopes gossip merely

@@ -133,10 +133,12 @@ func (r *roomLink) receiveLoop() {
 }
 
 // fill adds to batch what arrives within Linger (what is waiting already, with no linger),
-// up to Batch; false when the room is left meanwhile.
+// up to Batch; false when the room is left meanwhile. A lone envelope (nothing else waiting)
+// goes on at once: a quiet room pays no linger, and a busy one still batches, since envelopes
+// queue while the previous batch commits.
 func (r *roomLink) fill(batch []inbound) ([]inbound, bool) {
 	cfg := r.s.cfg
-	if cfg.Linger < 0 {
+	if cfg.Linger < 0 || len(r.inbox) == 0 {
 		for len(batch) < cfg.Batch {
 			select {
 			case in := <-r.inbox:
