@@ -15,14 +15,8 @@ import (
 // reuse every block). Metadata is copied, or taken from the request with
 // x-amz-metadata-directive: REPLACE.
 func (g *Gateway) copyObject(q *request) {
-	dst, err := g.bucketVault(q, OpWrite)
-	if err != nil {
-		g.fail(q, err)
-		return
-	}
-	dstPath, err := keyPath(q.key)
-	if err != nil {
-		g.fail(q, err)
+	dst, dstPath, ok := g.target(q, OpWrite)
+	if !ok {
 		return
 	}
 	src, err := g.copyFrom(q)

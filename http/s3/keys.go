@@ -39,6 +39,20 @@ func (g *Gateway) vaults(q *request) ([]messages.VaultMeta, error) {
 	return list.Vaults, nil
 }
 
+// target resolves the request's bucket (the key must hold op on it) and its key's vault path;
+// when either fails it has answered the request with the S3 error, and ok is false.
+func (g *Gateway) target(q *request, op string) (v messages.VaultMeta, path string, ok bool) {
+	v, err := g.bucketVault(q, op)
+	if err == nil {
+		path, err = keyPath(q.key)
+	}
+	if err != nil {
+		g.fail(q, err)
+		return v, "", false
+	}
+	return v, path, true
+}
+
 // bucketVault checks the key's grant op on the request's bucket, then finds the trusted vault
 // whose alias it is. The grant comes first, so a key learns nothing of buckets it holds no
 // grant on.

@@ -59,14 +59,8 @@ func (g *Gateway) now() time.Time {
 
 // createUpload answers CreateMultipartUpload after the vault admitted the path.
 func (g *Gateway) createUpload(q *request) {
-	v, err := g.bucketVault(q, OpWrite)
-	if err != nil {
-		g.fail(q, err)
-		return
-	}
-	p, err := keyPath(q.key)
-	if err != nil {
-		g.fail(q, err)
+	v, p, ok := g.target(q, OpWrite)
+	if !ok {
 		return
 	}
 	grant, err := ask[messages.UploadGrant](g, q, v.ID, messages.BeginUpload{Path: p, Size: -1})

@@ -56,14 +56,8 @@ func modTime(f messages.FileInfo) time.Time {
 // putObject stores the body as a new version of the key's path, through the REST upload's
 // pipeline: admit (BeginUpload), ingest, check blocks, commit.
 func (g *Gateway) putObject(q *request) {
-	v, err := g.bucketVault(q, OpWrite)
-	if err != nil {
-		g.fail(q, err)
-		return
-	}
-	p, err := keyPath(q.key)
-	if err != nil {
-		g.fail(q, err)
+	v, p, ok := g.target(q, OpWrite)
+	if !ok {
 		return
 	}
 	if n := q.auth.DecodedLength; n > g.cfg.MaxPutBytes {
@@ -178,14 +172,8 @@ func userMeta(h http.Header) map[string]string {
 // getObject answers GetObject and HeadObject: ranges and conditionals by files.Serve, with
 // the S3 ETag (MD5), Last-Modified and metadata headers.
 func (g *Gateway) getObject(q *request) {
-	v, err := g.bucketVault(q, OpRead)
-	if err != nil {
-		g.fail(q, err)
-		return
-	}
-	p, err := keyPath(q.key)
-	if err != nil {
-		g.fail(q, err)
+	v, p, ok := g.target(q, OpRead)
+	if !ok {
 		return
 	}
 	rd, err := ask[messages.Readable](g, q, v.ID, messages.OpenVersion{Path: p})
@@ -221,14 +209,8 @@ func (g *Gateway) readStore() persist.BlockStore {
 
 // deleteObject writes a tombstone; deleting a missing key succeeds, as on S3.
 func (g *Gateway) deleteObject(q *request) {
-	v, err := g.bucketVault(q, OpDelete)
-	if err != nil {
-		g.fail(q, err)
-		return
-	}
-	p, err := keyPath(q.key)
-	if err != nil {
-		g.fail(q, err)
+	v, p, ok := g.target(q, OpDelete)
+	if !ok {
 		return
 	}
 	if err := g.remove(q, v.ID, p); err != nil {
