@@ -150,6 +150,11 @@ func (c *core) restore(ms int64, m messages.RestoreFile, v persist.View) host.Ou
 		}
 		return host.Output{Reply: fullInfo(e, e.Head, head)} // already the content of the head
 	}
+	if e.Deleted {
+		if err := c.folderClash(ch.tx, v, m.Path); err != nil { // a folder took its name meanwhile
+			return host.Output{Reply: err}
+		}
+	}
 	return c.derived(ch, e, copyContent(old, e.Heads, c.deps.NodeID), "file_restored", from)
 }
 

@@ -25,6 +25,9 @@ func (c *core) beginUpload(m messages.BeginUpload, v persist.View) any {
 		return messages.Invalid("size", "must not be negative")
 	}
 	tx := newTxn(v)
+	if err := c.folderClash(tx, v, m.Path); err != nil {
+		return err
+	}
 	e := c.entry(tx, m.Path)
 	parents, err := c.parents(tx, m.Path, e, m.IfMatch, m.Base)
 	if err != nil {
@@ -45,6 +48,37 @@ func (c *core) beginUpload(m messages.BeginUpload, v persist.View) any {
 		}
 	}
 	return grant
+}
+
+// folderClash refuses, in a folder vault, a file whose path a live file's folder would need
+// (/a/b while /a is a file) or that would need a live file's path as its folder (/a while
+// /a/b exists): the real folder cannot hold a file and a folder of one name. Other vaults
+// hold both, as S3 does.
+func (c *core) folderClash(tx *txn, v persist.View, path string) error {
+	if c.meta == nil || c.meta.Folder == "" {
+		return nil
+	}
+	for i := 1; i < len(path); i++ {
+		if path[i] != '/' {
+			continue
+		}
+		if e := c.entry(tx, path[:i]); e != nil && !e.Deleted {
+			return fmt.Errorf("%w: %s: %s is a file in this folder vault, so it cannot also be a folder", messages.ErrConflict, path, path[:i])
+		}
+	}
+	var under string
+	v.Scan(persist.Catalog, c.keys.path(path+"/"), "", func(k string, val []byte) bool {
+		e := &storev1.PathEntry{}
+		if unmarshal(val, e) == nil && !e.Deleted {
+			under = c.keys.pathOf(k)
+			return false
+		}
+		return true
+	})
+	if under != "" {
+		return fmt.Errorf("%w: %s: it is a folder in this folder vault (%s is in it), so it cannot also be a file", messages.ErrConflict, path, under)
+	}
+	return nil
 }
 
 // freed is the size of the versions retention will prune from path once a version with
@@ -84,6 +118,9 @@ func (c *core) commitUpload(ms int64, m messages.CommitUpload, v persist.View) h
 	e := c.entry(ch.tx, m.Path)
 	if info, ok := c.sameHead(ch.tx, m.Path, e, ct, m); ok {
 		return host.Output{Reply: info}
+	}
+	if err := c.folderClash(ch.tx, v, m.Path); err != nil {
+		return host.Output{Reply: err}
 	}
 	parents, err := c.parents(ch.tx, m.Path, e, m.IfMatch, m.Base)
 	if err != nil {
