@@ -47,6 +47,7 @@ bench: ## benchmarks with their anchors, side by side, ratios reported (docs/ben
 	@command -v iperf3 >/dev/null || { echo "installing iperf3 (Debian package) for the mesh speed-test anchor"; DEBIAN_FRONTEND=noninteractive apt-get install -y iperf3 >/dev/null || echo "could not install iperf3: the speed-test benchmark will skip"; }
 	$(GO) test -run '^$$' -bench 'SpeedtestVsIperf3|JoinTenNodeMesh' -benchtime 3x ./cmd/meshhold
 	$(GO) test -run '^$$' -bench 'Replicate1GiB|RF3OnFourNodes|SmallFilesToRF2' -benchtime 1x -timeout 60m ./cmd/meshhold
+	$(GO) test -run '^$$' -bench 'S3VsREST' -benchtime 1x -timeout 30m ./cmd/meshhold
 	$(GO) test -run '^$$' -bench 'Chat' -benchtime 1x -timeout 30m ./cmd/meshhold
 
 clean: ## remove build output

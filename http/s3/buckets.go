@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"errors"
 	"net/http"
 	"sort"
 
@@ -77,13 +78,19 @@ func (g *Gateway) headBucket(q *request) {
 		g.fail(q, err)
 		return
 	}
-	q.w.Header().Set("X-Amz-Bucket-Region", g.cfg.Region)
 	q.w.WriteHeader(http.StatusOK)
 }
 
-// bucketAny checks the bucket exists and the key holds some grant on it.
+// bucketAny checks the bucket exists and the key holds some grant on it. A key that may create
+// buckets gets NoSuchBucket for a free name, as on S3 (CreateBucket would tell it anyway):
+// clients that HEAD a bucket before creating it (restic init, minio-go's BucketExists) need it.
 func (g *Gateway) bucketAny(q *request) error {
 	if !g.anyGrant(q.auth.AccessKeyID, q.bucket) {
+		if _, canCreate, _ := g.cfg.Lookup(q.auth.AccessKeyID); canCreate {
+			if _, err := g.findBucket(q, q.bucket); errors.Is(err, errNoSuchBucket) {
+				return err
+			}
+		}
 		return s3Error(sigv4.ErrAccessDenied, "access denied: the key holds no grant on bucket %q", q.bucket)
 	}
 	_, err := g.findBucket(q, q.bucket)

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/minio/minio-go/v7"
+	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // TestBucketsAndGrants: ListBuckets shows only the buckets the key holds a grant on; each op
@@ -94,7 +96,16 @@ func TestCreateAndDeleteBucket(t *testing.T) {
 	r := newRig(t, 0)
 	r.key("maker1", "unused")
 	r.key("plain", "unused")
+	r.vault("taken")
 	mk := r.sdk("maker1")
+	// restic init (minio-go BucketExists) HEADs the bucket first: a free name is 404 for a key
+	// that may create it, someone else's bucket stays 403.
+	if _, err := mk.HeadBucket(ctx(), &awss3.HeadBucketInput{Bucket: aws.String("fresh")}); status(err) != http.StatusNotFound {
+		t.Fatalf("HeadBucket of a free name by a key that may create: want 404, got %v", err)
+	}
+	if _, err := mk.HeadBucket(ctx(), &awss3.HeadBucketInput{Bucket: aws.String("taken")}); status(err) != http.StatusForbidden {
+		t.Fatalf("HeadBucket of another's bucket by a key that may create: want 403, got %v", err)
+	}
 	_, err := r.sdk("plain").CreateBucket(ctx(), &awss3.CreateBucketInput{Bucket: aws.String("fresh")})
 	wantCode(t, "CreateBucket by a key that may not", err, "AccessDenied")
 	_, err = mk.CreateBucket(ctx(), &awss3.CreateBucketInput{Bucket: aws.String("Bad_Name")})
@@ -120,4 +131,21 @@ func TestCreateAndDeleteBucket(t *testing.T) {
 	if status(err) != http.StatusNotFound {
 		t.Fatalf("HeadBucket after DeleteBucket: want 404, got %v", err)
 	}
+}
+
+// TestRegionFromError: minio-go without a region (as restic uses it) signs GetBucketLocation
+// for us-east-1; the refusal's x-amz-bucket-region tells it the gateway's, and it goes on.
+func TestRegionFromError(t *testing.T) {
+	r := newRig(t, 0)
+	r.vault("alpha")
+	r.key("m", "alpha", "read", "write")
+	c, err := minio.New(strings.TrimPrefix(r.srv.URL, "http://"), &minio.Options{
+		Creds: miniocreds.NewStaticV4("m", "secret-of-m", ""), Transport: r.srv.Client().Transport})
+	mustNil(t, "minio.New", err)
+	ok, err := c.BucketExists(ctx(), "alpha")
+	if err != nil || !ok {
+		t.Fatalf("BucketExists without a region: %v %v", ok, err)
+	}
+	_, err = c.PutObject(ctx(), "alpha", "k", strings.NewReader("v"), 1, minio.PutObjectOptions{})
+	mustNil(t, "PutObject without a region", err)
 }

@@ -112,6 +112,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &request{w: w, r: r, id: requestID()}
 	w.Header().Set("X-Amz-Request-Id", q.id)
 	w.Header().Set("Server", "MeshHold")
+	// Every bucket has the gateway's region. Said on every answer, as S3 does on a region error,
+	// so a client that signed for another (minio-go and restic sign us-east-1 until told) learns
+	// which one and signs again.
+	w.Header().Set("X-Amz-Bucket-Region", g.cfg.Region)
 	res, err := g.verify.Verify(r)
 	if err != nil {
 		g.fail(q, err)
