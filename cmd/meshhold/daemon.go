@@ -64,6 +64,7 @@ type daemon struct {
 	vaults                         *api.Vaults
 	rooms                          *roomsGlue    // rooms.go: the chat rooms' routes and mesh hooks
 	s3keys                         *api.S3Keys   // s3keys.go: the S3 access keys and grants
+	s3cache                        s3Cache       // s3cache.go: what the S3 gateway keeps between requests (a commit hook)
 	s3                             *s3Listener   // s3.go: the S3 gateway's listener, nil when off
 	mesh                           *meshGlue     // the P2P stack of the active network
 	nets                           *api.Networks // the networks routes (and the daemon's side of them)
@@ -153,7 +154,7 @@ func (d *daemon) start() error {
 	d.sampler = metrics.NewSampler(d.metrics, metrics.DefaultInterval)
 	d.sampler.Start(context.Background())
 	d.node, err = node.Start(node.Deps{Store: d.store, Blocks: d.blocks, Bus: d.bus, NodeID: d.peerID.String(),
-		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax, Stats: d.metrics.ObserveCommit, Hooks: d.audit.Hooks()})
+		Logger: d.log.With("subsystem", "actors"), EventLogMax: c.Events.LogMax, Stats: d.metrics.ObserveCommit, Hooks: append(d.audit.Hooks(), &d.s3cache)})
 	if err != nil {
 		return err
 	}

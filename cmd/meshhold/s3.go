@@ -63,7 +63,7 @@ func (d *daemon) startS3() (*s3Listener, error) {
 	}
 	log := d.log.With("subsystem", "s3")
 	gw, err := s3.New(s3.Config{Actors: d.vaults.Actors, Registry: d.vaults.Registry, Vault: d.vaults.Vault,
-		Files: d.vaults.Files, NodeID: d.peerID.String(), Region: c.Region, MaxPutBytes: int64(c.MaxPutBytes),
+		VaultsGen: d.s3cache.vaultsGeneration, Files: d.vaults.Files, NodeID: d.peerID.String(), Region: c.Region, MaxPutBytes: int64(c.MaxPutBytes),
 		Lookup: d.s3Lookup, Allowed: d.s3Allowed, GrantAll: d.s3GrantAll, Sealer: d.keys, Decls: d.vaults.Decls, Logger: log})
 	if err != nil {
 		return nil, err

@@ -46,34 +46,48 @@ func (d *daemon) s3Access(ctx context.Context, keyID string) (messages.S3KeyAcce
 	return acc, true
 }
 
-// s3Lookup is what the S3 gateway verifies a signature with: the secret of access key keyID,
-// opened with the node keyring, and whether the key may create buckets. ok is false for an
-// unknown or deleted key.
-func (d *daemon) s3Lookup(keyID string) (secret string, canCreate bool, ok bool) {
+// s3Key is access key keyID as the gateway uses it: from the cache while no key or grant
+// changed, else asked of the keys actor with its secret opened (and kept). ok is false for an
+// unknown or deleted key, or a secret that does not open.
+func (d *daemon) s3Key(keyID string) (s3CachedKey, bool) {
+	e, gen, ok := d.s3cache.key(keyID)
+	if ok {
+		return e, true
+	}
 	acc, ok := d.s3Access(context.Background(), keyID)
 	if !ok {
-		return "", false, false
+		return s3CachedKey{}, false
 	}
 	plain, err := d.keys.Open(messages.S3KeyPurpose(keyID), acc.SealedSecret)
 	if err != nil {
 		d.log.Error("s3: open an access key's secret", "key_id", keyID, "err", err)
-		return "", false, false
+		return s3CachedKey{}, false
 	}
-	return string(plain), acc.Key.CanCreateBuckets, true
+	e = s3CachedKey{acc: acc, secret: string(plain)}
+	d.s3cache.put(keyID, gen, e)
+	return e, true
+}
+
+// s3Lookup is what the S3 gateway verifies a signature with: the secret of access key keyID,
+// opened with the node keyring, and whether the key may create buckets. ok is false for an
+// unknown or deleted key.
+func (d *daemon) s3Lookup(keyID string) (secret string, canCreate bool, ok bool) {
+	e, ok := d.s3Key(keyID)
+	return e.secret, e.acc.Key.CanCreateBuckets, ok
 }
 
 // s3Allowed reports whether access key keyID holds op (messages.S3OpRead, S3OpWrite or
 // S3OpDelete) on bucket.
 func (d *daemon) s3Allowed(keyID, bucket, op string) bool {
-	acc, ok := d.s3Access(context.Background(), keyID)
-	return ok && acc.Allows(bucket, op)
+	e, ok := d.s3Key(keyID)
+	return ok && e.acc.Allows(bucket, op)
 }
 
 // s3Buckets lists the buckets access key keyID holds a grant on (ListBuckets shows only those).
 func (d *daemon) s3Buckets(keyID string) []string {
-	acc, _ := d.s3Access(context.Background(), keyID)
-	out := make([]string, 0, len(acc.Grants))
-	for _, g := range acc.Grants {
+	e, _ := d.s3Key(keyID)
+	out := make([]string, 0, len(e.acc.Grants))
+	for _, g := range e.acc.Grants {
 		out = append(out, g.Bucket)
 	}
 	return out

@@ -31,7 +31,9 @@ func s3Daemon(t testing.TB) *daemon {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	n, err := node.Start(node.Deps{Store: store, Bus: membus.New(), NodeID: "self", Logger: quiet})
+	d := &daemon{log: quiet, store: store, keys: keys}
+	// The committer tells the gateway's cache about changes, as in the daemon.
+	n, err := node.Start(node.Deps{Store: store, Bus: membus.New(), NodeID: "self", Logger: quiet, Hooks: []host.CommitHook{&d.s3cache}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +41,7 @@ func s3Daemon(t testing.TB) *daemon {
 		_ = n.Stop(context.Background())
 		_ = store.Close()
 	})
-	d := &daemon{log: quiet, store: store, keys: keys, node: n,
-		system: &api.System{Actors: api.Actors{Root: n.Root, Limit: 10 * time.Second}}}
+	d.node, d.system = n, &api.System{Actors: api.Actors{Root: n.Root, Limit: 10 * time.Second}}
 	if err := d.startS3Keys(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/meshhold/meshhold/actors/host"
@@ -26,9 +27,13 @@ const (
 type Config struct {
 	Actors   api.Actors
 	Registry *host.Manager // vaults/registry: bucket (alias) → vault
-	Vault    *host.Manager // vault/<id>
-	Files    *api.FileDeps // block store, pins, reclaimer, Written hook: the REST routes' own
-	NodeID   string        // authors the versions written through S3
+	// VaultsGen is the vault registry's generation: it must change before the registry answers
+	// any change of a vault's metadata (create, delete, alias, name, roles, trust). The gateway
+	// keeps the vault list while it stays the same; nil asks the registry on every request.
+	VaultsGen func() uint64
+	Vault     *host.Manager // vault/<id>
+	Files     *api.FileDeps // block store, pins, reclaimer, Written hook: the REST routes' own
+	NodeID    string        // authors the versions written through S3
 
 	Region      string // signing region and GetBucketLocation; "" = DefaultRegion
 	MaxPutBytes int64  // largest PutObject body; 0 = DefaultMaxPutBytes
@@ -60,7 +65,8 @@ type Gateway struct {
 	cfg     Config
 	verify  *sigv4.Verifier
 	log     *slog.Logger
-	uploads uploads // multipart uploads in progress
+	uploads uploads                   // multipart uploads in progress
+	known   atomic.Pointer[vaultList] // the registry's vault list at a VaultsGen generation
 }
 
 // New checks cfg and builds the gateway.

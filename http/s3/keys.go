@@ -29,12 +29,30 @@ func keyPath(key string) (string, error) {
 // pathKey maps a vault path back to its object key.
 func pathKey(p string) string { return strings.TrimPrefix(p, "/") }
 
-// vaults lists the registry's vaults.
+// vaultList is the registry's vault list as read at generation gen of Config.VaultsGen.
+type vaultList struct {
+	gen    uint64
+	vaults []messages.VaultMeta // shared by every request: read only
+}
+
+// vaults lists the registry's vaults: the list last read while Config.VaultsGen has not
+// changed, else the registry's answer. The generation is read before the ask, so a list that
+// raced a change is kept under the older generation and never served after it.
 func (g *Gateway) vaults(q *request) ([]messages.VaultMeta, error) {
+	var gen uint64
+	if g.cfg.VaultsGen != nil {
+		gen = g.cfg.VaultsGen()
+		if c := g.known.Load(); c != nil && c.gen == gen {
+			return c.vaults, nil
+		}
+	}
 	list, err := host.AskChild[messages.VaultList](q.ctx(), g.cfg.Actors.Root, g.cfg.Registry, messages.RegistryID,
 		messages.ListVaults{}, g.cfg.Actors.Limit)
 	if err != nil {
 		return nil, translate(err, nil)
+	}
+	if g.cfg.VaultsGen != nil {
+		g.known.Store(&vaultList{gen: gen, vaults: list.Vaults})
 	}
 	return list.Vaults, nil
 }

@@ -25,6 +25,8 @@ type Verifier struct {
 	// MaxSkew bounds |now - signing time| for header auth and how far in the future a
 	// presigned URL may start; zero means DefaultMaxSkew.
 	MaxSkew time.Duration
+
+	keys keyCache // derived signing keys, per access key id
 }
 
 // Result is a request whose signature verified: who signed it and how its body is bound.
@@ -166,7 +168,7 @@ func (v *Verifier) check(r *http.Request, a authorization, pairs []queryPair, sk
 	if !ok {
 		return nil, newError(ErrInvalidAccessKeyID, "the access key id you provided does not exist in our records")
 	}
-	key := signingKey(secret, a.Credential)
+	key := v.keys.signingKey(secret, a.Credential)
 	scope := a.Credential.scope()
 	query := canonicalQuery(pairs, skip)
 	headers := canonicalHeaders(r, a.SignedHeaders)
