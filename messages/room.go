@@ -267,6 +267,11 @@ type RoomList struct {
 	Rooms []RoomMeta `json:"rooms"`
 }
 
+// ListPurging asks for the dropped relayed rooms whose records are not all deleted yet; the
+// registry answers RoomList. The daemon sends each PurgeRoom at start, so a purge a stop
+// interrupted resumes.
+type ListPurging struct{}
+
 // GetRoomMeta asks for one room; the registry answers RoomMeta or ErrNotFound.
 type GetRoomMeta struct{ ID string }
 

@@ -97,7 +97,7 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 	case messages.ListMessages:
 		return host.Output{Reply: c.list(m, v)}
 	case messages.MarkRead:
-		return c.markRead(m, v)
+		return c.markRead(now, m, v)
 	case messages.ReceiveReceipt:
 		return c.receipt(now, m.Receipt, v)
 	case messages.GetChatFile:
@@ -124,10 +124,14 @@ func (c *core) status(v persist.View) messages.RoomStatus {
 	return s
 }
 
-// markRead moves the read marker forward (never back) and recounts the unread messages.
-func (c *core) markRead(m messages.MarkRead, v persist.View) host.Output {
-	if m.TsMs < 0 {
+// markRead moves the read marker forward (never back) and recounts the unread messages. A
+// marker past the clock is refused, as the other members refuse its receipt.
+func (c *core) markRead(now time.Time, m messages.MarkRead, v persist.View) host.Output {
+	switch {
+	case m.TsMs < 0:
 		return host.Output{Reply: messages.Invalid("ts_ms", "%d is negative", m.TsMs)}
+	case m.TsMs > now.UnixMilli()+messages.MaxChatClockAhead:
+		return host.Output{Reply: messages.Invalid("ts_ms", "%d is more than %d ms ahead of this node's clock (ms since the epoch?)", m.TsMs, messages.MaxChatClockAhead)}
 	}
 	if m.TsMs <= c.st.ReadTsMs {
 		return host.Output{Reply: c.status(v)}

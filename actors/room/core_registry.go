@@ -42,6 +42,14 @@ func (r registry) Step(now time.Time, msg any, v persist.View) host.Output {
 			}
 		}
 		return host.Output{Reply: list}
+	case messages.ListPurging:
+		list := messages.RoomList{Rooms: []messages.RoomMeta{}}
+		for _, rec := range r.all(v) {
+			if rec.Dropped && chatLeft(v, rec.ID) {
+				list.Rooms = append(list.Rooms, rec.meta())
+			}
+		}
+		return host.Output{Reply: list}
 	case messages.GetRoomMeta:
 		rec, err := r.read(v, m.ID)
 		if err != nil {

@@ -333,6 +333,22 @@ func TestReadMarkerAndUnread(t *testing.T) {
 	}
 }
 
+// A read marker past this node's clock (a client sending µs, say) is refused, as every other
+// member refuses such a receipt: accepted, it would leave every later message counted read.
+func TestReadMarkerInTheFutureRefused(t *testing.T) {
+	p := newPair(t)
+	env := p.a.send("hello").Envelope
+	p.b.receive(env)
+	wantErr(t, p.b.room.Step(messages.MarkRead{TsMs: env.TsMs * 1000}), nil, "ts_ms")
+	if st := p.b.status(); st.ReadTsMs != 0 || st.Unread != 1 {
+		t.Fatalf("a refused marker moved: %+v", st)
+	}
+	p.b.receive(p.a.send("later").Envelope)
+	if st := p.b.status(); st.Unread != 2 {
+		t.Fatalf("unread %d, want 2: later messages must still count", st.Unread)
+	}
+}
+
 // A read marker that moves yields a receipt signed by the reader; the other member records it
 // (never back, surviving a restart) and refuses a forged, a stale or another room's receipt.
 func TestReadReceipts(t *testing.T) {

@@ -80,6 +80,10 @@ func TestDropRelayPurgesTheRecords(t *testing.T) {
 	wantErr(t, r.reg.Step(messages.GetRoomMeta{ID: p.id}), messages.ErrNotFound, "room")
 	wantErr(t, r.room.Step(messages.ChatSince{}), messages.ErrNotFound, "room")
 	wantErr(t, r.reg.Step(messages.RelayRoom{ID: p.id}), messages.ErrConflict, "still being purged")
+	// A stop here leaves the purge undone: the registry lists it, so the daemon resumes it.
+	if list := must[messages.RoomList](t, r.reg.Step(messages.ListPurging{})); len(list.Rooms) != 1 || list.Rooms[0].ID != p.id {
+		t.Fatalf("purging %+v", list)
+	}
 
 	if done := must[messages.RoomPurged](t, r.room.Step(messages.PurgeRoom{})); done.Done {
 		t.Fatal("the first batch says done")
@@ -89,6 +93,9 @@ func TestDropRelayPurgesTheRecords(t *testing.T) {
 	}
 	if n := r.chatRecords(p.id); n != 0 {
 		t.Fatalf("%d records left after the purge", n)
+	}
+	if list := must[messages.RoomList](t, r.reg.Step(messages.ListPurging{})); len(list.Rooms) != 0 {
+		t.Fatalf("purging after the purge %+v", list)
 	}
 	must[messages.RoomMeta](t, r.reg.Step(messages.RelayRoom{ID: p.id}))
 	if st := r.status(); st.Messages != 0 || len(st.Heads) != 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -51,6 +52,7 @@ func (d *daemon) startRooms() error {
 		Log: d.log.With("subsystem", "rooms")}, d.events)
 	d.rooms = g
 	go g.pinAttachments(context.Background())
+	go g.resumePurges(context.Background())
 	return nil
 }
 
@@ -165,6 +167,9 @@ func (g *roomsGlue) pinRoom(ctx context.Context, id string) (int, error) {
 				continue
 			}
 			ref, err := host.AskChild[messages.ChatFileRef](ctx, a.Root, g.rooms, id, messages.GetChatFile{ID: m.File.ID}, a.Limit)
+			if errors.Is(err, messages.ErrNotFound) {
+				continue // not indexed yet (a relayed room just joined): the next start pins it
+			}
 			if err != nil {
 				return n, fmt.Errorf("attachment %s: %w", m.File.ID, err)
 			}
@@ -177,5 +182,23 @@ func (g *roomsGlue) pinRoom(ctx context.Context, id string) (int, error) {
 			return n, nil
 		}
 		before = page.Next
+	}
+}
+
+// resumePurges restarts the purge of every dropped relayed room whose records a stop left
+// behind: nothing else would start its actor, and its id stays refused until it is purged.
+func (g *roomsGlue) resumePurges(ctx context.Context) {
+	a := g.d.system.Actors
+	list, err := host.AskChild[messages.RoomList](ctx, a.Root, g.registry, messages.RegistryID, messages.ListPurging{}, a.Limit)
+	if err != nil {
+		g.d.log.Warn("rooms: list the purges to resume", "err", err)
+		return
+	}
+	for _, r := range list.Rooms {
+		if _, err := host.AskChild[messages.RoomPurged](ctx, a.Root, g.rooms, r.ID, messages.PurgeRoom{}, a.Limit); err != nil {
+			g.d.log.Warn("rooms: resume the purge of a dropped relay", "room", r.ID, "err", err)
+			continue
+		}
+		g.d.log.Info("rooms: resumed the purge of a dropped relay", "room", r.ID)
 	}
 }

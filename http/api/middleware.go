@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/meshhold/meshhold/messages"
 )
 
 // withLogger puts log in every request context, for WriteError.
@@ -33,7 +35,11 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				path := r.URL.Path
+				if strings.HasPrefix(path, Prefix+"/hooks/") { // the path is the inbound webhook's secret
+					path = Prefix + "/hooks/" + messages.Redacted
+				}
+				log.Error("panic serving request", "method", r.Method, "path", path,
 					"panic", v, "stack", string(debug.Stack()))
 				if r.Header.Get("Connection") != "Upgrade" { // a hijacked connection cannot be answered
 					WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})

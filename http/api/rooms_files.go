@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -146,8 +145,11 @@ func (rm *Rooms) ingest(w http.ResponseWriter, r *http.Request, id string, key m
 	switch {
 	case err == nil:
 		rm.keep(up)
-	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
-		up.Linger(time.Minute) // the message may still be stored: keep its blocks a while
+	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		// The outcome is unknown (the client left, or the ask timed out): the message may still
+		// be stored, so its blocks stay pinned like a sent one's until the next start, which
+		// pins exactly the attachments the rooms hold.
+		rm.keep(up)
 	default:
 		up.Abort()
 	}

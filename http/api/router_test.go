@@ -29,6 +29,7 @@ func conventionRoutes() []api.Route {
 		{Method: http.MethodPost, Pattern: "/vaults/{vault_id}/upload/*", Access: api.Open, Body: api.Raw, Handler: ok},
 		{Method: http.MethodPost, Pattern: "/instances/{id}/attachments", Access: api.Open, Body: api.Multipart, Handler: ok},
 		{Method: http.MethodGet, Pattern: "/panic", Access: api.Open, Handler: func(http.ResponseWriter, *http.Request) { panic("boom") }},
+		{Method: http.MethodGet, Pattern: "/hooks/{token}", Access: api.HookToken, Handler: func(http.ResponseWriter, *http.Request) { panic("hook boom") }},
 	}
 }
 
@@ -168,6 +169,18 @@ func TestPanicIs500AndLogged(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "boom") || !strings.Contains(logged.String(), "router_test.go") {
 		t.Errorf("log lacks the panic value or its stack: %s", logged.String())
+	}
+}
+
+// A panic under /hooks/ is logged without the path, which is the webhook's secret.
+func TestPanicLogLeavesOutAHookToken(t *testing.T) {
+	var logged bytes.Buffer
+	rec := serve(t, slog.New(slog.NewJSONHandler(&logged, nil)), http.MethodGet, "/api/v1/hooks/s3cr3t-hook-token", "", nil)
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(logged.String(), "hook boom") {
+		t.Fatalf("panic: %d %s; log %s", rec.Code, rec.Body, logged.String())
+	}
+	if strings.Contains(logged.String(), "s3cr3t-hook-token") {
+		t.Errorf("the log carries the hook token: %s", logged.String())
 	}
 }
 
