@@ -85,7 +85,7 @@ func (s *S3Keys) listKeys(w http.ResponseWriter, r *http.Request) {
 
 func (s *S3Keys) createKey(w http.ResponseWriter, r *http.Request) {
 	var req S3KeyRequest
-	if err := DecodeJSON(w, r, &req, 0); err != nil {
+	if err := decodeOptional(w, r, &req); err != nil { // no body: a key without a label
 		WriteError(w, r, err)
 		return
 	}

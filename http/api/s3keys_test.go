@@ -182,3 +182,13 @@ func anyStrings(v any) []string {
 	}
 	return out
 }
+
+// POST /s3/keys with no body at all mints a key without a label (the body is optional: the
+// reference's "Mint {access_key_id, secret_access_key}"), as `curl -X POST` sends it.
+func TestS3KeyCreateWithoutBody(t *testing.T) {
+	r := newS3Rig(t)
+	code, raw, k := r.do("POST", "/s3/keys", "")
+	if id, _ := k["access_key_id"].(string); code != http.StatusCreated || id == "" || k["secret_access_key"] == "" {
+		t.Fatalf("POST without a body: %d %s", code, raw)
+	}
+}

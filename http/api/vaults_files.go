@@ -104,8 +104,8 @@ func (v *Vaults) upload(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		up.Done() // the version's references keep its blocks now
-	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
-		up.Linger(time.Minute) // the commit may still land: keep its blocks pinned a while
+	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		up.Linger(time.Minute) // the commit may still land (a client that hung up, a slow ask): keep its blocks pinned a while
 	default:
 		up.Abort() // refused for certain: reclaim what this upload wrote
 	}

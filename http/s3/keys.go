@@ -15,6 +15,9 @@ import (
 // "." or ".." segment, no control character, valid UTF-8, length limits), and a key they refuse
 // is InvalidArgument.
 func keyPath(key string) (string, error) {
+	if strings.HasPrefix(key, "/") { // an empty first segment: CleanVaultPath would drop it, "/x" become "x"
+		return "", s3Error(sigv4.ErrInvalidArgument, "object key %q is not a valid vault path: it starts with /", key)
+	}
 	marker := strings.HasSuffix(key, "/")
 	p, err := api.CleanVaultPath(url.PathEscape(strings.TrimSuffix(key, "/")))
 	if err != nil {

@@ -110,11 +110,12 @@ func (g *Gateway) uploadPart(q *request, id string) {
 
 // partTarget checks the write grant, the upload and the part number.
 func (g *Gateway) partTarget(q *request, id string) (*mpUpload, int, error) {
-	if _, err := g.bucketVault(q, OpWrite); err != nil {
+	v, err := g.bucketVault(q, OpWrite)
+	if err != nil {
 		return nil, 0, err
 	}
 	up, ok := g.uploads.get(id, q.bucket, q.key, g.now())
-	if !ok {
+	if !ok || up.vaultID != v.ID { // the bucket names another vault now
 		return nil, 0, errNoSuchUpload
 	}
 	n, err := partNumber(q.r)
@@ -225,7 +226,7 @@ func (g *Gateway) completeUpload(q *request, id string) {
 		return
 	}
 	up, ok := g.uploads.get(id, q.bucket, q.key, g.now())
-	if !ok {
+	if !ok || up.vaultID != v.ID { // the bucket names another vault now: its key cannot open the parts
 		g.fail(q, errNoSuchUpload)
 		return
 	}

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
+
+	"github.com/meshhold/meshhold/messages"
 )
 
 // TestSDKMultipart: Create, UploadPart (one replaced), UploadPartCopy of a range, ListParts,
@@ -156,5 +159,31 @@ func TestMinioMultipart200MiB(t *testing.T) {
 	got, _ := io.ReadAll(obj)
 	if !bytes.Equal(got, body[off:off+100]) {
 		t.Fatal("range read differs")
+	}
+}
+
+// A multipart upload belongs to the vault its bucket named when it began: its parts are sealed
+// with that vault's key. Once the bucket names another vault (the alias moved, or the bucket
+// was deleted and made again), completing it is NoSuchUpload, not a version in the new vault
+// whose blocks that vault cannot open.
+func TestMultipartUploadDoesNotFollowAMovedBucket(t *testing.T) {
+	r := newRig(t, 0)
+	old := r.vault("docs")
+	r.key("gus", "docs", "read", "write")
+	c := r.sdk("gus")
+	cr, err := c.CreateMultipartUpload(ctx(), &awss3.CreateMultipartUploadInput{Bucket: aws.String("docs"), Key: aws.String("a.bin")})
+	mustNil(t, "CreateMultipartUpload", err)
+	part, err := c.UploadPart(ctx(), &awss3.UploadPartInput{Bucket: aws.String("docs"), Key: aws.String("a.bin"), UploadId: cr.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("only part")})
+	mustNil(t, "UploadPart", err)
+
+	r.registry(messages.SetAlias{ID: old, Alias: ""})
+	moved := r.vault("elsewhere")
+	r.registry(messages.SetAlias{ID: moved, Alias: "docs"})
+	_, err = c.CompleteMultipartUpload(ctx(), &awss3.CompleteMultipartUploadInput{Bucket: aws.String("docs"), Key: aws.String("a.bin"),
+		UploadId: cr.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+	wantCode(t, "CompleteMultipartUpload after the bucket moved", err, "NoSuchUpload")
+	if _, err := askVault[messages.FileInfo](r, moved, messages.StatFile{Path: "/a.bin"}); err == nil {
+		t.Fatal("the upload was committed into the bucket's new vault")
 	}
 }

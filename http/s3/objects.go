@@ -64,13 +64,14 @@ func (g *Gateway) putObject(q *request) {
 		g.fail(q, s3Error(errEntityTooLarge, "your proposed upload of %d bytes exceeds the maximum allowed object size of %d bytes", n, g.cfg.MaxPutBytes))
 		return
 	}
-	if err := g.putConditions(q, v.ID, p); err != nil {
+	ifMatch, err := g.putConditions(q, v.ID, p)
+	if err != nil {
 		g.fail(q, err)
 		return
 	}
 	meta := userMeta(q.r.Header)
 	body := q.auth.Body(q.r)
-	info, err := g.store(q, v.ID, p, body, q.auth.DecodedLength, q.r.Header.Get("Content-Type"), meta)
+	info, err := g.store(q, v.ID, p, body, q.auth.DecodedLength, q.r.Header.Get("Content-Type"), meta, ifMatch)
 	if err != nil {
 		g.fail(q, err)
 		return
@@ -83,32 +84,37 @@ func (g *Gateway) putObject(q *request) {
 }
 
 // putConditions checks a conditional write's If-None-Match: * (the key must not exist) and
-// If-Match (its ETag must be one listed) against the current version.
-func (g *Gateway) putConditions(q *request, id, p string) error {
+// If-Match (its ETag must be one listed) against the current version. For an If-Match naming
+// ETags it returns the content hash of the version matched, for the commit to check again
+// (a write that lands meanwhile makes it PreconditionFailed).
+func (g *Gateway) putConditions(q *request, id, p string) (ifMatch string, err error) {
 	none, match := q.r.Header.Get("If-None-Match"), q.r.Header.Get("If-Match")
 	if none == "" && match == "" {
-		return nil
+		return "", nil
 	}
 	cur, err := ask[messages.FileInfo](g, q, id, messages.StatFile{Path: p})
 	exists := err == nil
 	if err != nil && !errors.Is(err, messages.ErrNotFound) {
-		return translate(err, errNoSuchBucket)
+		return "", translate(err, errNoSuchBucket)
 	}
 	switch {
 	case none == "*" && exists:
-		return errPrecondition
+		return "", errPrecondition
 	case none != "" && none != "*":
-		return s3Error(errNotImplemented, "If-None-Match on a write supports only *")
+		return "", s3Error(errNotImplemented, "If-None-Match on a write supports only *")
 	case match != "" && !exists:
-		return errNoSuchKey
+		return "", errNoSuchKey
 	case match != "" && !matchETag(match, etag(cur.MD5)):
-		return errPrecondition
+		return "", errPrecondition
+	case match != "" && strings.TrimSpace(match) != "*":
+		return cur.ContentHash, nil
 	}
-	return nil
+	return "", nil
 }
 
-// store ingests body into vault id at path p and commits it as the path's new version.
-func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ctype string, meta map[string]string) (messages.FileInfo, error) {
+// store ingests body into vault id at path p and commits it as the path's new version; with
+// ifMatch, only over the head of that content hash.
+func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ctype string, meta map[string]string, ifMatch string) (messages.FileInfo, error) {
 	ctx := q.ctx()
 	grant, err := ask[messages.UploadGrant](g, q, id, messages.BeginUpload{Path: p, Size: size})
 	if err != nil {
@@ -136,12 +142,12 @@ func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ct
 		ctype = files.ContentType(path.Base(p), up.Head)
 	}
 	info, err := ask[messages.FileInfo](g, q, id, messages.CommitUpload{Path: p, Manifest: up.Manifest, ContentType: ctype,
-		Meta: meta, Author: g.cfg.NodeID})
+		Meta: meta, Author: g.cfg.NodeID, IfMatch: ifMatch})
 	switch {
 	case err == nil:
 		up.Done() // the version's references keep its blocks now
-	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
-		up.Linger(time.Minute) // the commit may still land: keep its blocks pinned a while
+	case errors.Is(err, messages.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		up.Linger(time.Minute) // the commit may still land (sent, then the client hung up): keep its blocks pinned a while
 	default:
 		up.Abort() // refused for certain
 	}

@@ -127,6 +127,9 @@ vaults:
 				r.Errors++
 				d.failed(peer)
 				log.Warn("replication: pull failed", "vault", vault, "peer", peer, "err", err)
+				if (st.Records > 0 || st.Blocks > 0 || st.Bytes > 0) && d.Synced != nil {
+					d.Synced(vault, peer, st) // what it fetched before failing is held all the same
+				}
 			default:
 				d.ok(peer)
 				if !st.InSync && d.Synced != nil {

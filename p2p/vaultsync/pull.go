@@ -80,9 +80,10 @@ func (p *Puller) Pull(ctx context.Context, vault string, peer p2p.PeerID, holder
 			if !gone[a] {
 				pruned = append(pruned, a)
 			}
+			known[a] = true // pruned there: not wanted (a set: a vault prunes many thousands)
 		}
 		for _, a := range theirs {
-			if !known[a] && !slices.Contains(theirPruned, a) {
+			if !known[a] {
 				want = append(want, a)
 			}
 		}
@@ -214,6 +215,10 @@ func (p *Puller) ready(ctx context.Context, peers []p2p.PeerID, recs []messages.
 			missing[b] = true
 		}
 		st.Blocks += len(need) - len(lost)
+	}
+	// Blocks fetched now, and present ones an earlier pull fetched whose sync failed, are made
+	// durable before any record that references them is applied.
+	if len(recs) > 0 {
 		if err := p.Blocks.Sync(); err != nil {
 			return nil, fmt.Errorf("sync fetched blocks: %w", err)
 		}

@@ -321,3 +321,61 @@ func TestPullReplacesATornBlockBeforeApplying(t *testing.T) {
 		<-done
 	})
 }
+
+// failingApply is a catalog whose Apply fails: a pull fetches blocks and then errs.
+type failingApply struct{ *setCatalog }
+
+func (failingApply) Apply(context.Context, string, messages.SyncApply) (messages.SyncApplied, error) {
+	return messages.SyncApplied{}, fmt.Errorf("disk full")
+}
+
+// A pull that fails after it fetched blocks still reports what it fetched (the daemon's
+// storage budget counts those bytes from it), as a paused or a good pull does.
+func TestDriverReportsAFailedPullThatFetched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := memnet.New(1, memnet.Config{})
+		n.Node("a")
+		n.Node("b")
+		if err := n.Connect("a", "b"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- n.Run(ctx) }()
+
+		aBlocks, bBlocks := memblocks.New(), memblocks.New()
+		stop := vaultsync.Serve(n.Node("a"), newSet(record(aBlocks, "one", "p", "q")), nil)
+		defer stop()
+		var mu sync.Mutex
+		var reported []vaultsync.Stats
+		d := &vaultsync.Driver{
+			Puller: &vaultsync.Puller{T: n.Node("b"), Cat: failingApply{newSet()}, Blocks: bBlocks,
+				Fetch: &copyFetcher{to: bBlocks, from: map[p2p.PeerID]*memblocks.Store{"a": aBlocks}}},
+			Vaults:  func(context.Context) []string { return []string{"v"} },
+			Holders: func(context.Context, string) []p2p.PeerID { return []p2p.PeerID{"a"} },
+			Synced: func(_ string, _ p2p.PeerID, st vaultsync.Stats) {
+				mu.Lock()
+				reported = append(reported, st)
+				mu.Unlock()
+			},
+			Interval: time.Hour,
+		}
+		rctx, stopRun := context.WithCancel(ctx)
+		ran := make(chan struct{})
+		go func() { d.Run(rctx); close(ran) }()
+		time.Sleep(time.Second) // one round
+		synctest.Wait()
+		stopRun()
+		<-ran
+		if last := d.Last(); last.Errors != 1 {
+			t.Fatalf("round %+v: the pull did not fail", last)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(reported) != 1 || reported[0].Blocks != 2 || reported[0].Bytes == 0 {
+			t.Fatalf("reported %+v: the bytes a failed pull fetched went uncounted", reported)
+		}
+		cancel()
+		<-done
+	})
+}
