@@ -141,6 +141,9 @@ type BeginUpload struct {
 	Size    int64
 	IfMatch string // content hash (hex) the head must have; "" = none
 	Base    string // content hash (hex) of the version the client edited; "" = the heads
+	// IfNoneMatch: the path must have no live version (S3's If-None-Match: *, a create-only
+	// write); checked again by the commit.
+	IfNoneMatch bool
 }
 
 // UploadGrant answers BeginUpload: the key to encrypt with and the quota budget.
@@ -171,6 +174,7 @@ type CommitUpload struct {
 	Author      string // node id; "" = this node
 	IfMatch     string
 	Base        string
+	IfNoneMatch bool // the path must have no live version, as BeginUpload.IfNoneMatch
 }
 
 // StatFile asks for a path's shown head with its blocks, and its DAG when Versions is set;

@@ -29,6 +29,9 @@ func (c *core) beginUpload(m messages.BeginUpload, v persist.View) any {
 		return err
 	}
 	e := c.entry(tx, m.Path)
+	if m.IfNoneMatch && e != nil && !e.Deleted {
+		return errExists(m.Path)
+	}
 	parents, err := c.parents(tx, m.Path, e, m.IfMatch, m.Base)
 	if err != nil {
 		return err
@@ -48,6 +51,11 @@ func (c *core) beginUpload(m messages.BeginUpload, v persist.View) any {
 		}
 	}
 	return grant
+}
+
+// errExists refuses a create-only write (IfNoneMatch) of a path that has a live version.
+func errExists(path string) error {
+	return fmt.Errorf("%w: %s exists (the write was create-only)", messages.ErrPreconditionFailed, path)
 }
 
 // folderClash refuses, in a folder vault, a file whose path a live file's folder would need
@@ -116,6 +124,9 @@ func (c *core) commitUpload(ms int64, m messages.CommitUpload, v persist.View) h
 	}
 	ch := c.begin(v, ms)
 	e := c.entry(ch.tx, m.Path)
+	if m.IfNoneMatch && e != nil && !e.Deleted { // before sameHead: the same bytes written by another still exist
+		return host.Output{Reply: errExists(m.Path)}
+	}
 	if info, ok := c.sameHead(ch.tx, m.Path, e, ct, m); ok {
 		return host.Output{Reply: info}
 	}

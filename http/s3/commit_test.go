@@ -158,3 +158,30 @@ func TestConditionalPutLosesToAWriteDuringItsUpload(t *testing.T) {
 		t.Fatalf("the key holds %q", b)
 	}
 }
+
+// A create-only PutObject (If-None-Match: *) loses to another writer that creates the key while
+// its body uploads: the vault checks again at the commit, so neither write is silently lost.
+func TestCreateOnlyPutLosesToAWriteDuringItsUpload(t *testing.T) {
+	r := newRig(t, 0)
+	r.vault("docs")
+	r.key("bob", "docs", "read", "write")
+	plain := r.sdk("bob")
+	store, c := hookedGateway(t, r, "bob", nil)
+	var once sync.Once
+	store.onCheck = func() {
+		once.Do(func() {
+			_, err := plain.PutObject(ctx(), &awss3.PutObjectInput{Bucket: aws.String("docs"), Key: aws.String("lock"), Body: strings.NewReader("the other writer's lock")})
+			mustNil(t, "PutObject of the other writer", err)
+		})
+	}
+	_, err := c.PutObject(ctx(), &awss3.PutObjectInput{Bucket: aws.String("docs"), Key: aws.String("lock"), Body: strings.NewReader("mine"), IfNoneMatch: aws.String("*")})
+	wantCode(t, "PutObject If-None-Match * of a key created meanwhile", err, "PreconditionFailed")
+	out, err := plain.GetObject(ctx(), &awss3.GetObjectInput{Bucket: aws.String("docs"), Key: aws.String("lock")})
+	mustNil(t, "GetObject", err)
+	defer out.Body.Close()
+	if b, _ := io.ReadAll(out.Body); string(b) != "the other writer's lock" {
+		t.Fatalf("the key holds %q", b)
+	}
+	_, err = plain.PutObject(ctx(), &awss3.PutObjectInput{Bucket: aws.String("docs"), Key: aws.String("fresh"), Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
+	mustNil(t, "PutObject If-None-Match * of a new key", err)
+}

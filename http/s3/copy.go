@@ -48,7 +48,7 @@ func (g *Gateway) copyObject(q *request) {
 		return
 	}
 	defer reader.Close()
-	info, err := g.store(q, dst.ID, dstPath, reader, rd.Manifest.Size, ctype, meta, "")
+	info, err := g.store(q, dst.ID, dstPath, reader, rd.Manifest.Size, ctype, meta, writeCond{})
 	if err != nil {
 		g.fail(q, err)
 		return

@@ -64,14 +64,14 @@ func (g *Gateway) putObject(q *request) {
 		g.fail(q, s3Error(errEntityTooLarge, "your proposed upload of %d bytes exceeds the maximum allowed object size of %d bytes", n, g.cfg.MaxPutBytes))
 		return
 	}
-	ifMatch, err := g.putConditions(q, v.ID, p)
+	cond, err := g.putConditions(q, v.ID, p)
 	if err != nil {
 		g.fail(q, err)
 		return
 	}
 	meta := userMeta(q.r.Header)
 	body := q.auth.Body(q.r)
-	info, err := g.store(q, v.ID, p, body, q.auth.DecodedLength, q.r.Header.Get("Content-Type"), meta, ifMatch)
+	info, err := g.store(q, v.ID, p, body, q.auth.DecodedLength, q.r.Header.Get("Content-Type"), meta, cond)
 	if err != nil {
 		g.fail(q, err)
 		return
@@ -83,40 +83,46 @@ func (g *Gateway) putObject(q *request) {
 	q.w.WriteHeader(http.StatusOK)
 }
 
+// writeCond is what the vault checks again when it commits a conditional write, so a write
+// that lands during the upload makes it PreconditionFailed.
+type writeCond struct {
+	ifMatch     string // content hash the head must still have
+	ifNoneMatch bool   // the key must still not exist
+}
+
 // putConditions checks a conditional write's If-None-Match: * (the key must not exist) and
-// If-Match (its ETag must be one listed) against the current version. For an If-Match naming
-// ETags it returns the content hash of the version matched, for the commit to check again
-// (a write that lands meanwhile makes it PreconditionFailed).
-func (g *Gateway) putConditions(q *request, id, p string) (ifMatch string, err error) {
+// If-Match (its ETag must be one listed) against the current version, and returns what the
+// commit must check again.
+func (g *Gateway) putConditions(q *request, id, p string) (writeCond, error) {
 	none, match := q.r.Header.Get("If-None-Match"), q.r.Header.Get("If-Match")
 	if none == "" && match == "" {
-		return "", nil
+		return writeCond{}, nil
 	}
 	cur, err := ask[messages.FileInfo](g, q, id, messages.StatFile{Path: p})
 	exists := err == nil
 	if err != nil && !errors.Is(err, messages.ErrNotFound) {
-		return "", translate(err, errNoSuchBucket)
+		return writeCond{}, translate(err, errNoSuchBucket)
 	}
 	switch {
 	case none == "*" && exists:
-		return "", errPrecondition
+		return writeCond{}, errPrecondition
 	case none != "" && none != "*":
-		return "", s3Error(errNotImplemented, "If-None-Match on a write supports only *")
+		return writeCond{}, s3Error(errNotImplemented, "If-None-Match on a write supports only *")
 	case match != "" && !exists:
-		return "", errNoSuchKey
+		return writeCond{}, errNoSuchKey
 	case match != "" && !matchETag(match, etag(cur.MD5)):
-		return "", errPrecondition
+		return writeCond{}, errPrecondition
 	case match != "" && strings.TrimSpace(match) != "*":
-		return cur.ContentHash, nil
+		return writeCond{ifMatch: cur.ContentHash}, nil
 	}
-	return "", nil
+	return writeCond{ifNoneMatch: none == "*"}, nil
 }
 
-// store ingests body into vault id at path p and commits it as the path's new version; with
-// ifMatch, only over the head of that content hash.
-func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ctype string, meta map[string]string, ifMatch string) (messages.FileInfo, error) {
+// store ingests body into vault id at path p and commits it as the path's new version, if
+// cond still holds.
+func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ctype string, meta map[string]string, cond writeCond) (messages.FileInfo, error) {
 	ctx := q.ctx()
-	grant, err := ask[messages.UploadGrant](g, q, id, messages.BeginUpload{Path: p, Size: size})
+	grant, err := ask[messages.UploadGrant](g, q, id, messages.BeginUpload{Path: p, Size: size, IfMatch: cond.ifMatch, IfNoneMatch: cond.ifNoneMatch})
 	if err != nil {
 		return messages.FileInfo{}, translate(err, errNoSuchBucket)
 	}
@@ -142,7 +148,7 @@ func (g *Gateway) store(q *request, id, p string, body io.Reader, size int64, ct
 		ctype = files.ContentType(path.Base(p), up.Head)
 	}
 	info, err := ask[messages.FileInfo](g, q, id, messages.CommitUpload{Path: p, Manifest: up.Manifest, ContentType: ctype,
-		Meta: meta, Author: g.cfg.NodeID, IfMatch: ifMatch})
+		Meta: meta, Author: g.cfg.NodeID, IfMatch: cond.ifMatch, IfNoneMatch: cond.ifNoneMatch})
 	switch {
 	case err == nil:
 		up.Done() // the version's references keep its blocks now
