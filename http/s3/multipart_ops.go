@@ -360,7 +360,7 @@ func (g *Gateway) listParts(q *request, id string) {
 	marker, _ := strconv.Atoi(qs.Get("part-number-marker"))
 	limit := 1000
 	if v := qs.Get("max-parts"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < limit {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 && n < limit { // 0 would page forever: a paginator follows a marker that never moves
 			limit = n
 		}
 	}

@@ -63,6 +63,13 @@ func TestSDKMultipart(t *testing.T) {
 	if len(lp.Parts) != 3 || aws.ToString(lp.Parts[0].ETag) != e1 || aws.ToInt64(lp.Parts[1].Size) != 5<<20 {
 		t.Fatalf("ListParts: %+v", lp.Parts)
 	}
+	// max-parts=0 must not answer "truncated" with a marker that never moves (a paginator
+	// would loop): it takes the default page.
+	lp0, err := c.ListParts(ctx(), &awss3.ListPartsInput{Bucket: aws.String("parts"), Key: aws.String("dir/big.bin"), UploadId: id, MaxParts: aws.Int32(0)})
+	mustNil(t, "ListParts max-parts=0", err)
+	if len(lp0.Parts) != 3 || aws.ToBool(lp0.IsTruncated) {
+		t.Fatalf("ListParts max-parts=0: %d parts, truncated %v", len(lp0.Parts), aws.ToBool(lp0.IsTruncated))
+	}
 	lu, err := c.ListMultipartUploads(ctx(), &awss3.ListMultipartUploadsInput{Bucket: aws.String("parts")})
 	mustNil(t, "ListMultipartUploads", err)
 	if len(lu.Uploads) != 1 || aws.ToString(lu.Uploads[0].UploadId) != aws.ToString(id) {
