@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshhold/meshhold/actors/s3keys"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/s3/sigv4"
 	"github.com/meshhold/meshhold/messages"
 )
 
@@ -30,57 +31,59 @@ func (d *daemon) s3KeysRoutes() []api.Route {
 	return d.s3keys.Routes()
 }
 
-// s3Access asks the keys actor about keyID; ok is false for an unknown key or any failure
-// (logged), so a request signed with it is refused.
-func (d *daemon) s3Access(ctx context.Context, keyID string) (messages.S3KeyAccess, bool) {
+// s3Access asks the keys actor about keyID: an error wrapping sigv4.ErrUnknownAccessKey for an
+// unknown key; any other failure (logged) is passed on, so the request fails as unavailable
+// rather than as bad credentials (clients give up on the latter for good).
+func (d *daemon) s3Access(ctx context.Context, keyID string) (messages.S3KeyAccess, error) {
 	if d.s3keys == nil {
-		return messages.S3KeyAccess{}, false
+		return messages.S3KeyAccess{}, fmt.Errorf("s3: the keys are not running: %w", messages.ErrUnavailable)
 	}
 	acc, err := d.s3keys.Lookup(ctx, keyID)
-	if err != nil {
-		if !errors.Is(err, messages.ErrNotFound) {
-			d.log.Warn("s3: look up an access key", "key_id", keyID, "err", err)
-		}
-		return messages.S3KeyAccess{}, false
+	switch {
+	case errors.Is(err, messages.ErrNotFound):
+		return messages.S3KeyAccess{}, fmt.Errorf("s3 key %s: %w", keyID, sigv4.ErrUnknownAccessKey)
+	case err != nil:
+		d.log.Warn("s3: look up an access key", "key_id", keyID, "err", err)
+		return messages.S3KeyAccess{}, err
 	}
-	return acc, true
+	return acc, nil
 }
 
 // s3Key is access key keyID as the gateway uses it: from the cache while no key or grant
-// changed, else asked of the keys actor with its secret opened (and kept). ok is false for an
-// unknown or deleted key, or a secret that does not open.
-func (d *daemon) s3Key(keyID string) (s3CachedKey, bool) {
+// changed, else asked of the keys actor with its secret opened (and kept). The error wraps
+// sigv4.ErrUnknownAccessKey for an unknown or deleted key.
+func (d *daemon) s3Key(keyID string) (s3CachedKey, error) {
 	e, gen, ok := d.s3cache.key(keyID)
 	if ok {
-		return e, true
+		return e, nil
 	}
-	acc, ok := d.s3Access(context.Background(), keyID)
-	if !ok {
-		return s3CachedKey{}, false
+	acc, err := d.s3Access(context.Background(), keyID)
+	if err != nil {
+		return s3CachedKey{}, err
 	}
 	plain, err := d.keys.Open(messages.S3KeyPurpose(keyID), acc.SealedSecret)
 	if err != nil {
 		d.log.Error("s3: open an access key's secret", "key_id", keyID, "err", err)
-		return s3CachedKey{}, false
+		return s3CachedKey{}, fmt.Errorf("s3 key %s: its secret does not open: %w", keyID, err)
 	}
 	e = s3CachedKey{acc: acc, secret: string(plain)}
 	d.s3cache.put(keyID, gen, e)
-	return e, true
+	return e, nil
 }
 
 // s3Lookup is what the S3 gateway verifies a signature with: the secret of access key keyID,
-// opened with the node keyring, and whether the key may create buckets. ok is false for an
-// unknown or deleted key.
-func (d *daemon) s3Lookup(keyID string) (secret string, canCreate bool, ok bool) {
-	e, ok := d.s3Key(keyID)
-	return e.secret, e.acc.Key.CanCreateBuckets, ok
+// opened with the node keyring, and whether the key may create buckets; the error wraps
+// sigv4.ErrUnknownAccessKey for an unknown or deleted key.
+func (d *daemon) s3Lookup(keyID string) (secret string, canCreate bool, err error) {
+	e, err := d.s3Key(keyID)
+	return e.secret, e.acc.Key.CanCreateBuckets, err
 }
 
 // s3Allowed reports whether access key keyID holds op (messages.S3OpRead, S3OpWrite or
 // S3OpDelete) on bucket.
 func (d *daemon) s3Allowed(keyID, bucket, op string) bool {
-	e, ok := d.s3Key(keyID)
-	return ok && e.acc.Allows(bucket, op)
+	e, err := d.s3Key(keyID)
+	return err == nil && e.acc.Allows(bucket, op)
 }
 
 // s3Buckets lists the buckets access key keyID holds a grant on (ListBuckets shows only those).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/meshhold/meshhold/actors/node"
 	"github.com/meshhold/meshhold/bus/membus"
 	"github.com/meshhold/meshhold/http/api"
+	"github.com/meshhold/meshhold/http/s3/sigv4"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/persist/boltdb"
 	"github.com/meshhold/meshhold/persist/keyring"
@@ -58,8 +60,8 @@ func s3Ask[R any](t testing.TB, d *daemon, msg any) (R, error) {
 func TestS3GlueLookupAndAllowed(t *testing.T) {
 	d := s3Daemon(t)
 	ctx := context.Background()
-	if _, _, ok := d.s3Lookup("MHNOSUCHKEY000000000"); ok {
-		t.Fatal("an unknown key was found")
+	if _, _, err := d.s3Lookup("MHNOSUCHKEY000000000"); !errors.Is(err, sigv4.ErrUnknownAccessKey) {
+		t.Fatalf("an unknown key: %v", err)
 	}
 	id, secret := api.NewS3KeyID(), api.NewS3Secret()
 	sealed, err := d.keys.Seal(messages.S3KeyPurpose(id), []byte(secret))
@@ -69,9 +71,9 @@ func TestS3GlueLookupAndAllowed(t *testing.T) {
 	if _, err := s3Ask[messages.S3Key](t, d, messages.CreateS3Key{ID: id, Label: "ci", SealedSecret: sealed, CanCreateBuckets: true}); err != nil {
 		t.Fatal(err)
 	}
-	got, canCreate, ok := d.s3Lookup(id)
-	if !ok || got != secret || !canCreate {
-		t.Fatalf("lookup: ok %v, canCreate %v, secret matches %v", ok, canCreate, got == secret)
+	got, canCreate, err := d.s3Lookup(id)
+	if err != nil || got != secret || !canCreate {
+		t.Fatalf("lookup: %v, canCreate %v, secret matches %v", err, canCreate, got == secret)
 	}
 	if d.s3Allowed(id, "photos", messages.S3OpRead) {
 		t.Fatal("allowed before any grant")
@@ -96,7 +98,7 @@ func TestS3GlueLookupAndAllowed(t *testing.T) {
 	if _, err := s3Ask[messages.S3KeyDeleted](t, d, messages.DeleteS3Key{ID: id}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok := d.s3Lookup(id); ok || d.s3Allowed(id, "photos", messages.S3OpRead) || len(d.s3Buckets(id)) != 0 {
+	if _, _, err := d.s3Lookup(id); !errors.Is(err, sigv4.ErrUnknownAccessKey) || d.s3Allowed(id, "photos", messages.S3OpRead) || len(d.s3Buckets(id)) != 0 {
 		t.Fatal("a deleted key still works")
 	}
 }
@@ -116,7 +118,7 @@ func BenchmarkS3GlueAuthorize(b *testing.B) {
 	b.SetParallelism(4) // 2 cores × 4 = 8 goroutines
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, ok := d.s3Lookup(id); !ok || !d.s3Allowed(id, "photos", messages.S3OpWrite) {
+			if _, _, err := d.s3Lookup(id); err != nil || !d.s3Allowed(id, "photos", messages.S3OpWrite) {
 				b.Error("refused")
 				return
 			}

@@ -38,8 +38,9 @@ type Config struct {
 	Region      string // signing region and GetBucketLocation; "" = DefaultRegion
 	MaxPutBytes int64  // largest PutObject body; 0 = DefaultMaxPutBytes
 
-	// Lookup returns an access key's secret and whether it may create buckets.
-	Lookup func(accessKeyID string) (secret string, canCreateBuckets bool, ok bool)
+	// Lookup returns an access key's secret and whether it may create buckets; an error
+	// wrapping sigv4.ErrUnknownAccessKey for an unknown key, another when it cannot tell.
+	Lookup func(accessKeyID string) (secret string, canCreateBuckets bool, err error)
 	// Allowed tells whether the key holds op ("read", "write", "delete") on bucket.
 	Allowed func(accessKeyID, bucket, op string) bool
 
@@ -90,7 +91,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	lookup := cfg.Lookup
 	v := &sigv4.Verifier{Region: cfg.Region, Now: cfg.Now,
-		Lookup: func(id string) (string, bool) { s, _, ok := lookup(id); return s, ok }}
+		Lookup: func(id string) (string, error) { s, _, err := lookup(id); return s, err }}
 	return &Gateway{cfg: cfg, verify: v, log: cfg.Logger}, nil
 }
 
@@ -124,7 +125,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amz-Bucket-Region", g.cfg.Region)
 	res, err := g.verify.Verify(r)
 	if err != nil {
-		g.fail(q, err)
+		g.fail(q, translate(err, nil)) // a key store that cannot answer is 503, not bad credentials
 		return
 	}
 	q.auth = res

@@ -1,6 +1,7 @@
 package s3_test
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -26,4 +27,28 @@ func TestLeadingSlashKeyDoesNotOverwriteAnother(t *testing.T) {
 	if b, _ := io.ReadAll(out.Body); string(b) != "one" {
 		t.Fatalf("x holds %q after a put of /x", b)
 	}
+}
+
+// A key store that cannot answer makes a request 503 ServiceUnavailable (retried by clients),
+// never InvalidAccessKeyId (which restic and others treat as final); an unknown key is still
+// InvalidAccessKeyId.
+func TestKeyStoreDownIsUnavailableNotBadCredentials(t *testing.T) {
+	r := newRig(t, 0)
+	r.vault("docs")
+	r.key("bob", "docs", "read", "write")
+	c := r.sdk("bob")
+	r.mu.Lock()
+	r.down = true
+	r.mu.Unlock()
+	_, err := c.HeadBucket(ctx(), &awss3.HeadBucketInput{Bucket: aws.String("docs")})
+	if !strings.Contains(fmt.Sprint(err), "503") {
+		t.Fatalf("HeadBucket with the key store down: %v, want a 503", err)
+	}
+	_, err = c.ListBuckets(ctx(), &awss3.ListBucketsInput{})
+	wantCode(t, "ListBuckets with the key store down", err, "ServiceUnavailable")
+	r.mu.Lock()
+	r.down = false
+	r.mu.Unlock()
+	_, err = r.sdk("nobody").ListBuckets(ctx(), &awss3.ListBucketsInput{})
+	wantCode(t, "ListBuckets with an unknown key", err, "InvalidAccessKeyId")
 }

@@ -3,6 +3,7 @@ package s3_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,7 @@ import (
 	"github.com/meshhold/meshhold/http/api"
 	"github.com/meshhold/meshhold/http/api/apitest"
 	"github.com/meshhold/meshhold/http/s3"
+	"github.com/meshhold/meshhold/http/s3/sigv4"
 	"github.com/meshhold/meshhold/messages"
 	"github.com/meshhold/meshhold/persist/blockgc"
 	"github.com/meshhold/meshhold/persist/blockstore"
@@ -53,6 +55,7 @@ type rig struct {
 	mu     sync.Mutex
 	secret map[string]string
 	grants map[string]bool // "key bucket op"
+	down   bool            // the key store cannot answer (lookup fails as unavailable)
 }
 
 func newRig(t testing.TB, maxPut int64) *rig {
@@ -103,11 +106,17 @@ func newRig(t testing.TB, maxPut int64) *rig {
 	return r
 }
 
-func (r *rig) lookup(id string) (string, bool, bool) {
+func (r *rig) lookup(id string) (string, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.down {
+		return "", false, fmt.Errorf("keys actor: %w", messages.ErrUnavailable)
+	}
 	s, ok := r.secret[id]
-	return s, strings.HasPrefix(id, "maker"), ok
+	if !ok {
+		return "", false, sigv4.ErrUnknownAccessKey
+	}
+	return s, strings.HasPrefix(id, "maker"), nil
 }
 
 // grantAll is CreateBucket's grant of every op to the creating key.

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -69,3 +70,6 @@ var (
 	// ErrMalformedTrailer: the aws-chunked trailer section is not what x-amz-trailer announced.
 	ErrMalformedTrailer = &Error{Code: "MalformedTrailerError", Status: http.StatusBadRequest}
 )
+
+// ErrUnknownAccessKey is what Verifier.Lookup wraps for an access key id it does not know.
+var ErrUnknownAccessKey = errors.New("sigv4: unknown access key id")

@@ -28,11 +28,11 @@ var signTime = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 
 var testCreds = aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
 
-func lookup(id string) (string, bool) {
+func lookup(id string) (string, error) {
 	if id == testKeyID {
-		return testSecret, true
+		return testSecret, nil
 	}
-	return "", false
+	return "", ErrUnknownAccessKey
 }
 
 // newVerifier returns a verifier for us-east-1/s3 whose clock reads now (nil: the real clock).

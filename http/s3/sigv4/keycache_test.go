@@ -18,7 +18,12 @@ func TestSigningKeyCacheFollowsSecretAndDay(t *testing.T) {
 	secret := "first-secret-first-secret-first-secret00"
 	midnight := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 	v := &Verifier{Region: testRegion, Now: fixedClock(midnight),
-		Lookup: func(id string) (string, bool) { return secret, id == testKeyID }}
+		Lookup: func(id string) (string, error) {
+			if id != testKeyID {
+				return "", ErrUnknownAccessKey
+			}
+			return secret, nil
+		}}
 	verify := func(what, signedWith string, at time.Time, wantCode string) {
 		t.Helper()
 		req, err := http.NewRequest(http.MethodGet, "http://s3.test/bucket/key", nil)

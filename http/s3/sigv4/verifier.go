@@ -1,6 +1,8 @@
 package sigv4
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,8 +20,10 @@ type Verifier struct {
 	Region string
 	// Service the credential scope must name; empty means "s3".
 	Service string
-	// Lookup returns the secret of an access key id, and false for an unknown id.
-	Lookup func(accessKeyID string) (secret string, ok bool)
+	// Lookup returns the secret of an access key id: an error wrapping ErrUnknownAccessKey for
+	// an unknown id (InvalidAccessKeyId), any other error when it cannot tell (the request then
+	// fails with that error, which the gateway maps to 503, not to a credentials refusal).
+	Lookup func(accessKeyID string) (secret string, err error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxSkew bounds |now - signing time| for header auth and how far in the future a
@@ -164,9 +168,12 @@ func (v *Verifier) check(r *http.Request, a authorization, pairs []queryPair, sk
 			return nil, newError(ErrAccessDenied, "there were headers present in the request which were not signed: %s", lower)
 		}
 	}
-	secret, ok := v.Lookup(a.Credential.AccessKeyID)
-	if !ok {
+	secret, err := v.Lookup(a.Credential.AccessKeyID)
+	switch {
+	case errors.Is(err, ErrUnknownAccessKey):
 		return nil, newError(ErrInvalidAccessKeyID, "the access key id you provided does not exist in our records")
+	case err != nil:
+		return nil, fmt.Errorf("sigv4: look up access key %s: %w", a.Credential.AccessKeyID, err)
 	}
 	key := v.keys.signingKey(secret, a.Credential)
 	scope := a.Credential.scope()
