@@ -83,6 +83,12 @@ func (g *Gateway) newBucketVault(q *request) error {
 		}
 		return translate(err, nil)
 	}
+	// The grant before config.yaml: a bucket its creator holds no grant on could be neither
+	// used nor created again (BucketAlreadyExists), so a failed grant drops the new vault.
+	if err := g.cfg.GrantAll(q.ctx(), q.auth.AccessKeyID, q.bucket); err != nil {
+		_, _ = host.AskChild[messages.VaultDeleted](q.ctx(), g.cfg.Actors.Root, g.cfg.Registry, messages.RegistryID, messages.DeleteVault{ID: id}, g.cfg.Actors.Limit)
+		return translate(fmt.Errorf("s3: grant key %s on the new bucket %s: %w", q.auth.AccessKeyID, q.bucket, err), nil)
+	}
 	if g.cfg.Decls != nil {
 		st, err := ask[messages.VaultStatus](g, q, id, messages.GetVault{})
 		if err != nil {
@@ -91,9 +97,6 @@ func (g *Gateway) newBucketVault(q *request) error {
 		if err := g.cfg.Decls.Declare(q.ctx(), meta, st.Policy); err != nil {
 			return fmt.Errorf("s3: bucket %s (vault %s) created, but config.yaml was not updated: %w", q.bucket, id, err)
 		}
-	}
-	if err := g.cfg.GrantAll(q.ctx(), q.auth.AccessKeyID, q.bucket); err != nil {
-		return fmt.Errorf("s3: bucket %s created, but the grant failed: %w", q.bucket, err)
 	}
 	g.log.Info("s3 bucket created", "bucket", q.bucket, "vault", id, "key_id", q.auth.AccessKeyID)
 	return nil

@@ -149,3 +149,25 @@ func TestRegionFromError(t *testing.T) {
 	_, err = c.PutObject(ctx(), "alpha", "k", strings.NewReader("v"), 1, minio.PutObjectOptions{})
 	mustNil(t, "PutObject without a region", err)
 }
+
+// A CreateBucket whose grant fails leaves no bucket behind: its creator could neither use it
+// nor create it again; the retry succeeds.
+func TestCreateBucketWhoseGrantFailsLeavesNothing(t *testing.T) {
+	r := newRig(t, 0)
+	r.key("maker-1", "", "read")
+	c := r.sdk("maker-1")
+	r.mu.Lock()
+	r.noGrant = true
+	r.mu.Unlock()
+	_, err := c.CreateBucket(ctx(), &awss3.CreateBucketInput{Bucket: aws.String("fresh")})
+	if err == nil {
+		t.Fatal("CreateBucket succeeded without its grant")
+	}
+	r.mu.Lock()
+	r.noGrant = false
+	r.mu.Unlock()
+	_, err = c.CreateBucket(ctx(), &awss3.CreateBucketInput{Bucket: aws.String("fresh")})
+	mustNil(t, "CreateBucket again", err)
+	_, err = c.HeadBucket(ctx(), &awss3.HeadBucketInput{Bucket: aws.String("fresh")})
+	mustNil(t, "HeadBucket", err)
+}

@@ -52,10 +52,11 @@ type rig struct {
 	vaults *api.Vaults
 	keys   *keyring.Keyring
 
-	mu     sync.Mutex
-	secret map[string]string
-	grants map[string]bool // "key bucket op"
-	down   bool            // the key store cannot answer (lookup fails as unavailable)
+	mu      sync.Mutex
+	secret  map[string]string
+	grants  map[string]bool // "key bucket op"
+	down    bool            // the key store cannot answer (lookup fails as unavailable)
+	noGrant bool            // CreateBucket's grant fails
 }
 
 func newRig(t testing.TB, maxPut int64) *rig {
@@ -121,6 +122,12 @@ func (r *rig) lookup(id string) (string, bool, error) {
 
 // grantAll is CreateBucket's grant of every op to the creating key.
 func (r *rig) grantAll(_ context.Context, key, bucket string) error {
+	r.mu.Lock()
+	failing := r.noGrant
+	r.mu.Unlock()
+	if failing {
+		return fmt.Errorf("keys actor: %w", messages.ErrUnavailable)
+	}
 	r.key(key, bucket, "read", "write", "delete")
 	return nil
 }
