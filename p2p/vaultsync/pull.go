@@ -35,8 +35,22 @@ type Puller struct {
 	Allow func(vault string, fetched int64) error
 }
 
-// listBatch is how many buckets one list asks for.
-const listBatch = 16
+// listBatch is how many buckets one list asks for, at most; listAddrs bounds the retained
+// addresses one list answer is expected to carry (about 116 bytes each as JSON, pruned ones
+// besides), so a vault of millions of versions asks for fewer buckets at a time and its
+// answers stay well inside MaxFrame.
+const (
+	listBatch = 16
+	listAddrs = 100_000
+)
+
+// listBatchFor is how many buckets to list at a time for a vault with versions retained.
+func listBatchFor(versions int64) int {
+	if versions <= 0 {
+		return listBatch
+	}
+	return int(min(max(listAddrs*messages.SyncBuckets/versions, 1), listBatch))
+}
 
 // Pull brings vault on this node up to what peer holds: it compares summaries, lists the
 // differing buckets, gets the records this node neither has nor pruned, fetches their blocks
@@ -59,7 +73,7 @@ func (p *Puller) Pull(ctx context.Context, vault string, peer p2p.PeerID, holder
 		return st, nil
 	}
 	var want, pruned []messages.VersionAddr
-	for chunk := range slices.Chunk(messages.DiffBuckets(local, remote), listBatch) {
+	for chunk := range slices.Chunk(messages.DiffBuckets(local, remote), listBatchFor(max(local.Versions, remote.Versions))) {
 		theirs, theirPruned, err := RemoteList(ctx, p.T, peer, vault, chunk)
 		if err != nil {
 			return st, err
