@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -75,7 +74,9 @@ func (g *meshGlue) syncChat(messages.RoomMeta) {
 	svc.Wake()
 }
 
-// actorRooms is p2p/chat's Room over the room actors.
+// actorRooms is p2p/chat's Room over the room actors. p2p/chat only names rooms it holds (its
+// topics and the catch-up server's check come from Rooms), so no id a peer makes up spawns an
+// actor; a room dropped since answers ErrNotFound, which p2p/chat reads as "not held".
 type actorRooms struct{ d *daemon }
 
 // Rooms lists the rooms joined or relayed here.
@@ -91,45 +92,23 @@ func (a actorRooms) Rooms(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// held fails with chat.ErrNoRoom unless room is joined or relayed here, so a peer cannot make
-// this node spawn an actor for any id it names.
-func (a actorRooms) held(ctx context.Context, room string) error {
-	_, err := host.AskChild[messages.RoomMeta](ctx, a.d.node.Root, a.d.rooms.registry, messages.RegistryID, messages.GetRoomMeta{ID: room}, askLimit)
-	if errors.Is(err, messages.ErrNotFound) {
-		return fmt.Errorf("room %s: %w", room, chat.ErrNoRoom)
-	}
-	return err
-}
-
 // Receive stores envelopes a peer sent.
 func (a actorRooms) Receive(ctx context.Context, room string, from p2p.PeerID, envs []messages.ChatEnvelope) (messages.ChatReceived, error) {
-	if err := a.held(ctx, room); err != nil {
-		return messages.ChatReceived{}, err
-	}
 	return host.AskChild[messages.ChatReceived](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.ReceiveEnvelopes{From: string(from), Envelopes: envs}, askLimit)
 }
 
 // Since lists the envelopes a peer with heads lacks.
 func (a actorRooms) Since(ctx context.Context, room string, heads map[string]uint64, limit int) (messages.ChatEnvelopes, error) {
-	if err := a.held(ctx, room); err != nil {
-		return messages.ChatEnvelopes{}, err
-	}
 	return host.AskChild[messages.ChatEnvelopes](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.ChatSince{Heads: heads, Limit: limit}, askLimit)
 }
 
 // Status is the room's counters and heads.
 func (a actorRooms) Status(ctx context.Context, room string) (messages.RoomStatus, error) {
-	if err := a.held(ctx, room); err != nil {
-		return messages.RoomStatus{}, err
-	}
 	return host.AskChild[messages.RoomStatus](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.GetRoomStatus{}, askLimit)
 }
 
 // Receipt records a member's read receipt.
 func (a actorRooms) Receipt(ctx context.Context, room string, _ p2p.PeerID, rc messages.ChatReceipt) error {
-	if err := a.held(ctx, room); err != nil {
-		return err
-	}
 	_, err := host.AskChild[messages.RoomStatus](ctx, a.d.node.Root, a.d.rooms.rooms, room, messages.ReceiveReceipt{Receipt: rc}, askLimit)
 	return err
 }
