@@ -397,6 +397,21 @@ type ChatEnvelopes struct {
 	More      bool
 }
 
+// ListChatFiles asks for a page of the room's attachments (with their blocks) from its
+// attachment index, in file-id order after After, at most Limit (0 or more than MaxChatPage:
+// MaxChatPage); the core answers ChatFiles. The daemon pins their blocks at start without
+// reading every message.
+type ListChatFiles struct {
+	After string
+	Limit int
+}
+
+// ChatFiles answers ListChatFiles; Next is the After of the following page, "" at the end.
+type ChatFiles struct {
+	Files []ChatFileRef
+	Next  string
+}
+
 // GetChatFile asks for an attachment's reference (with its blocks) by file id; ErrNotFound
 // when no message of the room carries it, ErrLocked on a relayed room.
 type GetChatFile struct{ ID string }

@@ -102,6 +102,8 @@ func (c *core) step(now time.Time, msg any, v persist.View) host.Output {
 		return c.receipt(now, m.Receipt, v)
 	case messages.GetChatFile:
 		return host.Output{Reply: c.file(m, v)}
+	case messages.ListChatFiles:
+		return host.Output{Reply: c.listFiles(m, v)}
 	}
 	return host.Output{Reply: fmt.Errorf("room: unknown command %T", msg)}
 }

@@ -96,17 +96,49 @@ func (c *core) file(m messages.GetChatFile, v persist.View) any {
 	if m.ID == "" || !ok {
 		return messages.NotFound("file")
 	}
+	if f, ok := c.fileAt(v, r); ok {
+		return f
+	}
+	return messages.NotFound("file")
+}
+
+// listFiles answers a page of the attachment index, each with its blocks.
+func (c *core) listFiles(m messages.ListChatFiles, v persist.View) messages.ChatFiles {
+	limit := m.Limit
+	if limit <= 0 || limit > messages.MaxChatPage {
+		limit = messages.MaxChatPage
+	}
+	out := messages.ChatFiles{Files: []messages.ChatFileRef{}}
+	after := ""
+	if m.After != "" {
+		after = c.keys.file(m.After)
+	}
+	v.Scan(persist.Chat, c.keys.files(), after, func(k string, r []byte) bool {
+		if len(out.Files) == limit {
+			out.Next = out.Files[limit-1].ID
+			return false
+		}
+		if f, ok := c.fileAt(v, r); ok {
+			out.Files = append(out.Files, f)
+		}
+		return true
+	})
+	return out
+}
+
+// fileAt opens the envelope an attachment index entry names and returns its attachment.
+func (c *core) fileAt(v persist.View, r []byte) (messages.ChatFileRef, bool) {
 	sender, seq, ok := parseRef(string(r))
 	if !ok {
-		return messages.NotFound("file")
+		return messages.ChatFileRef{}, false
 	}
 	env, ok := c.envelopeAt(v, sender, seq)
 	if !ok {
-		return messages.NotFound("file")
+		return messages.ChatFileRef{}, false
 	}
 	body, err := open(c.aead, env)
 	if err != nil || body.File == nil {
-		return messages.NotFound("file")
+		return messages.ChatFileRef{}, false
 	}
-	return *body.File
+	return *body.File, true
 }

@@ -3,6 +3,7 @@ package room_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -449,6 +450,38 @@ func TestFilesAreIndexed(t *testing.T) {
 		}
 	}
 	wantErr(t, p.b.room.Step(messages.GetChatFile{ID: strings.Repeat("cd", 32)}), messages.ErrNotFound, "file")
+}
+
+// The attachment index pages in file-id order with its blocks, and skips text messages.
+func TestListChatFilesPages(t *testing.T) {
+	p := newPair(t)
+	var ids []string
+	for i, hexByte := range []string{"03", "01", "02"} {
+		ref := messages.ChatFileRef{ID: strings.Repeat(hexByte, 32), Name: fmt.Sprint("f", i), Size: 4,
+			Blocks: []messages.BlockRef{{Addr: messages.BlockAddr{byte(i + 1)}, Size: 4}}}
+		must[messages.ChatSent](t, p.a.room.Step(messages.SendMessage{Body: messages.ChatBody{Type: messages.ChatTypeFile, File: &ref}}))
+		p.a.send("a text between")
+		ids = append(ids, ref.ID)
+	}
+	slices.Sort(ids)
+	var got []string
+	after := ""
+	for range 5 {
+		page := must[messages.ChatFiles](t, p.a.room.Step(messages.ListChatFiles{After: after, Limit: 2}))
+		for _, f := range page.Files {
+			if len(f.Blocks) != 1 {
+				t.Fatalf("file %s without its blocks: %+v", f.ID, f)
+			}
+			got = append(got, f.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	if !slices.Equal(got, ids) {
+		t.Fatalf("pages %v, want %v", got, ids)
+	}
 }
 
 func TestUnknownRoomIsNotFound(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -154,34 +153,25 @@ func (g *roomsGlue) pinAttachments(ctx context.Context) {
 	}
 }
 
-// pinRoom pins the blocks of one room's attachments, page by page; it reports how many.
+// pinRoom pins the blocks of one room's attachments, a page of its attachment index at a time
+// (no message is read but those carrying attachments); it reports how many.
 func (g *roomsGlue) pinRoom(ctx context.Context, id string) (int, error) {
-	a, n, before := g.d.system.Actors, 0, ""
+	a, n, after := g.d.system.Actors, 0, ""
 	for {
-		page, err := host.AskChild[messages.ChatPage](ctx, a.Root, g.rooms, id, messages.ListMessages{Before: before, Limit: messages.MaxChatPage}, a.Limit)
+		page, err := host.AskChild[messages.ChatFiles](ctx, a.Root, g.rooms, id, messages.ListChatFiles{After: after}, a.Limit)
 		if err != nil {
-			return n, fmt.Errorf("list messages: %w", err)
+			return n, fmt.Errorf("list attachments: %w", err)
 		}
-		for _, m := range page.Messages {
-			if m.File == nil {
-				continue
-			}
-			ref, err := host.AskChild[messages.ChatFileRef](ctx, a.Root, g.rooms, id, messages.GetChatFile{ID: m.File.ID}, a.Limit)
-			if errors.Is(err, messages.ErrNotFound) {
-				continue // not indexed yet (a relayed room just joined): the next start pins it
-			}
-			if err != nil {
-				return n, fmt.Errorf("attachment %s: %w", m.File.ID, err)
-			}
-			for _, b := range ref.Blocks {
+		for _, f := range page.Files {
+			for _, b := range f.Blocks {
 				g.d.pins.Pin(b.Addr)
 				n++
 			}
 		}
-		if page.Next == "" || len(page.Messages) == 0 {
+		if page.Next == "" {
 			return n, nil
 		}
-		before = page.Next
+		after = page.Next
 	}
 }
 
