@@ -16,5 +16,6 @@
 // The registry answers CreateRoom, RelayRoom, DropRelay, ListRooms, ListPurging and
 // GetRoomMeta (child id messages.RegistryID); a room answers SendMessage, ReceiveEnvelopes,
 // ListMessages, MarkRead, ReceiveReceipt, GetRoomStatus, ChatSince, GetChatFile, ListChatFiles
-// and PurgeRoom (child id: the room id). After DropRelay succeeds, send PurgeRoom to the room: it deletes the room's records in batches, by timer.
+// and PurgeRoom (child id: the room id). After DropRelay succeeds, send PurgeRoom to the room:
+// it deletes the room's records in batches, by timer.
 package room
