@@ -16,11 +16,7 @@ func TestUntrustedHoldingKeepsToItsBudget(t *testing.T) {
 		t.Skip("starts daemons")
 	}
 	key := keygen(t)
-	a := startMeshNode(t, "alpha", key)
-	eventually(t, 10*time.Second, "alpha connected", func() (bool, string) {
-		st, _ := a.status()
-		return st == "connected", st
-	})
+	a := startFirstMeshNode(t, "alpha", key)
 	resp, v := a.send("POST", "/vaults", map[string]any{"name": "Archive", "replication_factor": 2}, a.tok...)
 	if resp.StatusCode != 201 {
 		t.Fatalf("create: %d %v", resp.StatusCode, v)

@@ -59,11 +59,7 @@ func TestChatAcrossDaemons(t *testing.T) {
 		t.Skip("starts daemons")
 	}
 	key := keygen(t)
-	a := startMeshNode(t, "alpha", key)
-	eventually(t, 10*time.Second, "alpha connected", func() (bool, string) {
-		st, _ := a.status()
-		return st == "connected", st
-	})
+	a := startFirstMeshNode(t, "alpha", key)
 	b := startMeshNode(t, "bravo", key, a.addr(t))
 	c := startMeshNode(t, "charlie", key, a.addr(t))
 	r := startMeshNode(t, "relay", key, a.addr(t))

@@ -29,6 +29,18 @@ func startMeshNode(t *testing.T, name, swarmKey string, bootstrap ...string) *me
 	return startMeshNodeWith(t, name, swarmKey, "", bootstrap...)
 }
 
+// startFirstMeshNode starts the first node of a swarm (no bootstrap) and waits until its mesh
+// runs, so later nodes can bootstrap from its address.
+func startFirstMeshNode(t *testing.T, name, swarmKey string) *meshNode {
+	t.Helper()
+	n := startMeshNode(t, name, swarmKey)
+	eventually(t, 10*time.Second, name+"'s mesh connected", func() (bool, string) {
+		st, _ := n.status()
+		return st == "connected", st
+	})
+	return n
+}
+
 // startMeshNodeWith is startMeshNode with more config.yaml sections (extra, YAML).
 func startMeshNodeWith(t *testing.T, name, swarmKey, extra string, bootstrap ...string) *meshNode {
 	t.Helper()
@@ -205,11 +217,7 @@ func TestMeshOfThreeDaemons(t *testing.T) {
 		t.Skip("starts four daemons")
 	}
 	key := keygen(t)
-	a := startMeshNode(t, "alpha", key)
-	eventually(t, 10*time.Second, "alpha's mesh connected", func() (bool, string) {
-		st, _ := a.status()
-		return st == "connected", st
-	})
+	a := startFirstMeshNode(t, "alpha", key)
 	boot := a.addr(t)
 	b := startMeshNode(t, "bravo", key, boot)
 	c := startMeshNode(t, "charlie", key, boot)
@@ -407,11 +415,7 @@ func TestReplicationSurvivesTheLossOfANode(t *testing.T) {
 		t.Skip("starts daemons")
 	}
 	key := keygen(t)
-	a := startMeshNode(t, "alpha", key)
-	eventually(t, 10*time.Second, "alpha connected", func() (bool, string) {
-		st, _ := a.status()
-		return st == "connected", st
-	})
+	a := startFirstMeshNode(t, "alpha", key)
 	b := startMeshNode(t, "bravo", key, a.addr(t))
 	c := startMeshNode(t, "charlie", key, a.addr(t)) // no share URL: untrusted
 	resp, v := a.send("POST", "/vaults", map[string]any{"name": "Photos", "replication_factor": 2}, a.tok...)

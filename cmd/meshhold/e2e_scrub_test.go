@@ -61,11 +61,7 @@ func TestScrubRepairsADamagedBlockFromAPeer(t *testing.T) {
 		t.Skip("starts daemons")
 	}
 	key := keygen(t)
-	a := startMeshNode(t, "alpha", key)
-	eventually(t, 10*time.Second, "alpha connected", func() (bool, string) {
-		st, _ := a.status()
-		return st == "connected", st
-	})
+	a := startFirstMeshNode(t, "alpha", key)
 	b := startMeshNode(t, "bravo", key, a.addr(t))
 	resp, v := a.send("POST", "/vaults", map[string]any{"name": "Photos", "replication_factor": 2}, a.tok...)
 	if resp.StatusCode != 201 {

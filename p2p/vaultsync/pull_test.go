@@ -141,6 +141,22 @@ func (f *copyFetcher) Fetch(_ context.Context, peers []p2p.PeerID, addrs []persi
 	return missing, n, nil
 }
 
+// linkedPair runs a memnet of nodes "a" and "b", linked; stop ends it (call it before the
+// synctest bubble ends).
+func linkedPair(t *testing.T, cfg memnet.Config) (*memnet.Network, func()) {
+	t.Helper()
+	n := memnet.New(1, cfg)
+	n.Node("a")
+	n.Node("b")
+	if err := n.Connect("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	return n, func() { cancel(); <-done }
+}
+
 // record makes a record referencing blocks stored in bs.
 func record(bs *memblocks.Store, name string, blocks ...string) messages.SyncRecord {
 	r := messages.SyncRecord{Sealed: []byte("sealed " + name)}
@@ -160,15 +176,8 @@ func record(bs *memblocks.Store, name string, blocks ...string) messages.SyncRec
 // at once; a corrupt record is dropped; a record whose block no holder has waits.
 func TestPullCopiesRecordsAfterTheirBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := memnet.New(1, memnet.Config{Faults: memnet.Faults{Delay: 5 * time.Millisecond}})
-		n.Node("a")
-		n.Node("b")
-		if err := n.Connect("a", "b"); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- n.Run(ctx) }()
+		n, stopNet := linkedPair(t, memnet.Config{Faults: memnet.Faults{Delay: 5 * time.Millisecond}})
+		defer stopNet()
 
 		aBlocks, bBlocks := memblocks.New(), memblocks.New()
 		shared := record(aBlocks, "shared", "x")
@@ -240,8 +249,6 @@ func TestPullCopiesRecordsAfterTheirBlocks(t *testing.T) {
 		if _, ok := b.recs[one]; ok {
 			t.Fatal("a pruned version came back through sync")
 		}
-		cancel()
-		<-done
 	})
 }
 
@@ -258,15 +265,8 @@ func (c *setCatalog) sorted() []messages.SyncRecord {
 // did not: pulls wanting more than ~560 records stalled forever).
 func TestTheLargestGetFitsTheRequestLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := memnet.New(1, memnet.Config{})
-		n.Node("a")
-		n.Node("b")
-		if err := n.Connect("a", "b"); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- n.Run(ctx) }()
+		n, stopNet := linkedPair(t, memnet.Config{})
+		defer stopNet()
 		var recs []messages.SyncRecord
 		var addrs []messages.VersionAddr
 		for i := range messages.MaxSyncGet {
@@ -280,8 +280,6 @@ func TestTheLargestGetFitsTheRequestLimit(t *testing.T) {
 		if err != nil || len(got.Missing) != len(addrs) {
 			t.Fatalf("a get of %d addresses: %d missing, %v", len(addrs), len(got.Missing), err)
 		}
-		cancel()
-		<-done
 	})
 }
 
@@ -289,15 +287,8 @@ func TestTheLargestGetFitsTheRequestLimit(t *testing.T) {
 // trusted: the pull fetches a good copy before it applies the record that references it.
 func TestPullReplacesATornBlockBeforeApplying(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := memnet.New(1, memnet.Config{})
-		n.Node("a")
-		n.Node("b")
-		if err := n.Connect("a", "b"); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- n.Run(ctx) }()
+		n, stopNet := linkedPair(t, memnet.Config{})
+		defer stopNet()
 
 		aBlocks, bBlocks := memblocks.New(), memblocks.New()
 		rec := record(aBlocks, "photo", "t")
@@ -317,8 +308,6 @@ func TestPullReplacesATornBlockBeforeApplying(t *testing.T) {
 		if got, err := bBlocks.Get(addr); err != nil || string(got) != "block t" {
 			t.Fatalf("b's copy of the block after the pull: %q %v", got, err)
 		}
-		cancel()
-		<-done
 	})
 }
 
@@ -333,15 +322,8 @@ func (failingApply) Apply(context.Context, string, messages.SyncApply) (messages
 // storage budget counts those bytes from it), as a paused or a good pull does.
 func TestDriverReportsAFailedPullThatFetched(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := memnet.New(1, memnet.Config{})
-		n.Node("a")
-		n.Node("b")
-		if err := n.Connect("a", "b"); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- n.Run(ctx) }()
+		n, stopNet := linkedPair(t, memnet.Config{})
+		defer stopNet()
 
 		aBlocks, bBlocks := memblocks.New(), memblocks.New()
 		stop := vaultsync.Serve(n.Node("a"), newSet(record(aBlocks, "one", "p", "q")), nil)
@@ -360,7 +342,7 @@ func TestDriverReportsAFailedPullThatFetched(t *testing.T) {
 			},
 			Interval: time.Hour,
 		}
-		rctx, stopRun := context.WithCancel(ctx)
+		rctx, stopRun := context.WithCancel(t.Context())
 		ran := make(chan struct{})
 		go func() { d.Run(rctx); close(ran) }()
 		time.Sleep(time.Second) // one round
@@ -375,7 +357,5 @@ func TestDriverReportsAFailedPullThatFetched(t *testing.T) {
 		if len(reported) != 1 || reported[0].Blocks != 2 || reported[0].Bytes == 0 {
 			t.Fatalf("reported %+v: the bytes a failed pull fetched went uncounted", reported)
 		}
-		cancel()
-		<-done
 	})
 }
