@@ -62,51 +62,25 @@ type server struct {
 	store persist.BlockStore
 	cfg   ServerConfig
 
+	served p2p.Served
+
 	mu      sync.Mutex
-	stopped bool
-	streams map[p2p.Stream]struct{}
 	perPeer map[p2p.PeerID]int
 	active  int
-	wg      sync.WaitGroup
 }
 
 // Serve answers /meshhold/blocks/1.0 on t from store until stop is called; stop resets the
 // streams being served and returns once their handlers have.
 func Serve(t p2p.Transport, store persist.BlockStore, cfg ServerConfig) (stop func()) {
-	srv := &server{store: store, cfg: cfg.withDefaults(), streams: map[p2p.Stream]struct{}{}, perPeer: map[p2p.PeerID]int{}}
+	srv := &server{store: store, cfg: cfg.withDefaults(), perPeer: map[p2p.PeerID]int{}}
 	t.SetStreamHandler(Protocol, srv.handle)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			t.RemoveStreamHandler(Protocol)
-			srv.mu.Lock()
-			srv.stopped = true
-			for s := range srv.streams {
-				_ = s.Reset()
-			}
-			srv.mu.Unlock()
-			srv.wg.Wait()
+			srv.served.Stop()
 		})
 	}
-}
-
-// hold registers a stream so stop can end it; false once stopping.
-func (srv *server) hold(s p2p.Stream) bool {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.stopped {
-		return false
-	}
-	srv.streams[s] = struct{}{}
-	srv.wg.Add(1)
-	return true
-}
-
-func (srv *server) release(s p2p.Stream) {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	delete(srv.streams, s)
-	srv.wg.Done()
 }
 
 // admit counts a request against the limits, or reports the server busy.
@@ -136,11 +110,11 @@ func (srv *server) deadline(s p2p.Stream) {
 }
 
 func (srv *server) handle(s p2p.Stream) {
-	if !srv.hold(s) {
+	if !srv.served.Hold(s) {
 		_ = s.Reset()
 		return
 	}
-	defer srv.release(s)
+	defer srv.served.Release(s)
 	srv.deadline(s)
 	br := bufio.NewReaderSize(s, 64<<10)
 	req, err := readRequest(br)

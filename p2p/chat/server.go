@@ -14,11 +14,11 @@ import (
 // serve answers one catch-up stream: a heads question or a since request, for a room held here.
 func (s *Service) serve(st p2p.Stream) {
 	defer st.Close()
-	if !s.hold(st) {
+	if !s.served.Hold(st) {
 		_ = st.Reset()
 		return
 	}
-	defer s.release(st)
+	defer s.served.Release(st)
 	_ = st.SetDeadline(time.Now().Add(s.cfg.Timeout))
 	select {
 	case s.serveSem <- struct{}{}:

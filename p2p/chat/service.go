@@ -31,11 +31,11 @@ type Service struct {
 	unwatch  func()
 	stats    counters
 
-	mu      sync.Mutex
-	closed  bool
-	rooms   map[string]*roomLink
-	fail    map[p2p.PeerID]backoff
-	serving map[p2p.Stream]struct{}
+	mu     sync.Mutex
+	closed bool
+	rooms  map[string]*roomLink
+	fail   map[p2p.PeerID]backoff
+	served p2p.Served // the catch-up streams being answered
 }
 
 type backoff struct {
@@ -54,7 +54,7 @@ func Start(cfg Config) (*Service, error) {
 		cfg: cfg, t: cfg.Transport, log: cfg.Log,
 		pullSem: make(chan struct{}, cfg.MaxPulls), serveSem: make(chan struct{}, cfg.MaxServe),
 		wake:  make(chan struct{}, 1),
-		rooms: map[string]*roomLink{}, fail: map[p2p.PeerID]backoff{}, serving: map[p2p.Stream]struct{}{},
+		rooms: map[string]*roomLink{}, fail: map[p2p.PeerID]backoff{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.t.SetStreamHandler(Protocol, s.serve)
@@ -79,10 +79,8 @@ func (s *Service) Close() error {
 		s.rooms[id].leave()
 	}
 	s.rooms = map[string]*roomLink{}
-	for st := range s.serving {
-		_ = st.Reset()
-	}
 	s.mu.Unlock()
+	s.served.Stop()
 	s.unwatch()
 	s.wg.Wait()
 	return nil
@@ -179,25 +177,6 @@ func (s *Service) holds(room string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rooms[room] != nil
-}
-
-// hold registers a served stream so Close can reset it; false once closing.
-func (s *Service) hold(st p2p.Stream) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.serving[st] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Service) release(st p2p.Stream) {
-	s.mu.Lock()
-	delete(s.serving, st)
-	s.mu.Unlock()
-	s.wg.Done()
 }
 
 // loop runs a round at once, then every Interval or on Wake, until Close.

@@ -12,45 +12,25 @@ import (
 
 // server answers speed tests within its limits.
 type server struct {
-	limits  Limits
-	mu      sync.Mutex
-	stopped bool
-	streams map[p2p.Stream]bool       // every stream a handler holds
-	active  map[p2p.PeerID]p2p.Stream // the admitted tests, by peer
-	wg      sync.WaitGroup
+	limits Limits
+	served p2p.Served
+	mu     sync.Mutex
+	active map[p2p.PeerID]p2p.Stream // the admitted tests, by peer
 }
 
 // Serve answers speed tests on t within limits (zero fields: the defaults): no test sends
 // more than limits.MaxBytes or runs longer than limits.MaxTime plus a grace period, one test
 // per peer at a time and MaxConcurrent in all. stop ends the service and every test it runs.
 func Serve(t p2p.Transport, limits Limits) (stop func()) {
-	srv := &server{limits: limits.withDefaults(), streams: map[p2p.Stream]bool{}, active: map[p2p.PeerID]p2p.Stream{}}
+	srv := &server{limits: limits.withDefaults(), active: map[p2p.PeerID]p2p.Stream{}}
 	t.SetStreamHandler(Protocol, srv.handle)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			t.RemoveStreamHandler(Protocol)
-			srv.mu.Lock()
-			srv.stopped = true
-			for s := range srv.streams {
-				_ = s.Reset()
-			}
-			srv.mu.Unlock()
-			srv.wg.Wait()
+			srv.served.Stop()
 		})
 	}
-}
-
-// hold registers a handler's stream so stop can end it; false when stopping.
-func (srv *server) hold(s p2p.Stream) bool {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.stopped {
-		return false
-	}
-	srv.streams[s] = true
-	srv.wg.Add(1)
-	return true
 }
 
 // admit registers a test from the stream's peer, or says why not.
@@ -64,18 +44,18 @@ func (srv *server) admit(s p2p.Stream) string {
 	return ""
 }
 
+// release ends the stream's test and its registration.
 func (srv *server) release(s p2p.Stream) {
 	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	if srv.active[s.Peer()] == s {
 		delete(srv.active, s.Peer())
 	}
-	delete(srv.streams, s)
-	srv.wg.Done()
+	srv.mu.Unlock()
+	srv.served.Release(s)
 }
 
 func (srv *server) handle(s p2p.Stream) {
-	if !srv.hold(s) {
+	if !srv.served.Hold(s) {
 		_ = s.Reset()
 		return
 	}
