@@ -46,21 +46,9 @@ func (r *FetchResult) add(o FetchResult) {
 // still missing. On error the result says how far it got (the rest is in Left). Pin the
 // addresses first if the collector runs: Fetch writes blocks nothing references yet.
 func (c *Client) Fetch(ctx context.Context, peer p2p.PeerID, addrs []persist.Address, store persist.BlockStore) (FetchResult, error) {
-	var res FetchResult
-	all := dedupe(addrs)
-	want := make([]persist.Address, 0, len(all))
-	for i, a := range all {
-		held, err := store.Has(a)
-		if err != nil {
-			res.Left = append(want, all[i:]...)
-			return res, fmt.Errorf("%w: %w", ErrLocalStore, err)
-		}
-		if held {
-			touch(store, a)
-			res.Had = append(res.Had, a)
-		} else {
-			want = append(want, a)
-		}
+	res, want, err := wanted(dedupe(addrs), store)
+	if err != nil {
+		return res, err
 	}
 	for start := 0; start < len(want); start += MaxBatch {
 		batch := want[start:min(start+MaxBatch, len(want))]
@@ -165,4 +153,25 @@ func (c *Client) receive(s *stream, addrs []persist.Address, pt *putter) error {
 		}
 	}
 	return nil
+}
+
+// wanted splits all (deduplicated addresses) into those the store has (res.Had, touched so the
+// collector sees them used) and those to fetch; a failing store puts the unchecked rest in
+// res.Left and wraps ErrLocalStore.
+func wanted(all []persist.Address, store persist.BlockStore) (res FetchResult, want []persist.Address, err error) {
+	want = make([]persist.Address, 0, len(all))
+	for i, a := range all {
+		held, err := store.Has(a)
+		if err != nil {
+			res.Left = append(want, all[i:]...)
+			return res, nil, fmt.Errorf("%w: %w", ErrLocalStore, err)
+		}
+		if held {
+			touch(store, a)
+			res.Had = append(res.Had, a)
+		} else {
+			want = append(want, a)
+		}
+	}
+	return res, want, nil
 }

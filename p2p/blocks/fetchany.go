@@ -27,23 +27,9 @@ var ErrUnsettled = errors.New("blocks: some blocks could not be fetched from any
 // failing local store or ctx ends the call at once.
 func (c *Client) FetchAny(ctx context.Context, peers []p2p.PeerID, addrs []persist.Address, store persist.BlockStore) (FetchResult, error) {
 	all := dedupe(addrs)
-	var res FetchResult
-	var want []persist.Address
-	for i, a := range all {
-		held, err := store.Has(a)
-		if err != nil {
-			res.Left = append(want, all[i:]...)
-			return res, fmt.Errorf("%w: %w", ErrLocalStore, err)
-		}
-		if held {
-			touch(store, a)
-			res.Had = append(res.Had, a)
-		} else {
-			want = append(want, a)
-		}
-	}
-	if len(want) == 0 {
-		return res, nil
+	res, want, err := wanted(all, store)
+	if err != nil || len(want) == 0 {
+		return res, err
 	}
 	peers = dedupePeers(peers, c.t.Self())
 	peerErrs := make([]error, len(peers))
